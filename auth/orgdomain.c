@@ -48,6 +48,47 @@ static bool shape_ok(const char *s, size_t n)
     return label > 0;
 }
 
+/* Well-formed UTF-8 (RFC 3629): no overlongs, surrogates or code points
+ * past U+10FFFF.  libpsl's lowercasing does not promise to refuse them. */
+static bool utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            if (c == 0xe0)
+                lo = 0xa0;
+            else if (c == 0xed)
+                hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k < len; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
 char *au_orgdomain_normalize(const char *domain)
 {
     if (domain == NULL)
@@ -71,8 +112,10 @@ char *au_orgdomain_normalize(const char *domain)
         return out;
     }
 
-    /* Unicode lowercasing (and UTF-8 validation) is libpsl's: the list's IDN
-     * rules are matched in lowercase UTF-8 or in punycode. */
+    /* Unicode lowercasing is libpsl's: the list's IDN rules are matched in
+     * lowercase UTF-8 or in punycode. */
+    if (!utf8_ok((const unsigned char *)domain, n))
+        return NULL;
     char *copy = au_xstrndup(domain, n);
     char *lower = NULL;
     psl_error_t rc = psl_str_to_utf8lower(copy, "utf-8", NULL, &lower);
