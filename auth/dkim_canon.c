@@ -1,0 +1,241 @@
+/*
+ * dkim_canon - DKIM canonicalization, RFC 6376 section 3.4.
+ *
+ * Public: au_dkim_canon_header, au_dkim_canon_signed_headers,
+ * au_dkim_body_canon_{init,feed,finish},
+ * au_dkim_canon_parse, au_dkim_canon_name.
+ *
+ * Headers (3.4.1, 3.4.2): "simple" is the field as received; "relaxed"
+ * lowercases the name, unfolds, turns WSP runs into one SP, and drops WSP at
+ * the end of the value and around the colon.
+ *
+ * Bodies (3.4.3, 3.4.4) are canonicalized as they stream.  Line ends are
+ * held back as a count, because empty lines at the end of the body are
+ * dropped and we only learn they were trailing when the body ends; a CR at
+ * the end of a chunk is held until the next byte says whether it begins a
+ * CRLF.  Only CRLF is a line end here: a bare CR or LF is content, as the
+ * RFC defines lines on CRLF.  The canonical bytes are staged in a small
+ * array so that the hash sees few, large updates.
+ *
+ * Limits: AU_DKIM_CANON_STAGE bytes staged; l= cuts the output, while the
+ * full canonical length is still counted (a signature with l= beyond the
+ * body must not pass).
+ */
+#include "dkim_canon.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int is_wsp(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig,
+                         struct au_buf *out)
+{
+    if (c == AU_DKIM_CANON_SIMPLE) {
+        size_t n = raw.len;
+        if (is_sig) {
+            if (n > 0 && raw.ptr[n - 1] == '\n')
+                n--;
+            if (n > 0 && raw.ptr[n - 1] == '\r')
+                n--;
+        }
+        return au_buf_append(out, raw.ptr, n);
+    }
+    const char *colon = memchr(raw.ptr, ':', raw.len);
+    size_t nlen = colon ? (size_t)(colon - raw.ptr) : raw.len;
+    while (nlen > 0 && (is_wsp(raw.ptr[nlen - 1]) || raw.ptr[nlen - 1] == '\r' ||
+                        raw.ptr[nlen - 1] == '\n'))
+        nlen--;
+    /* The canonical form is never longer than the raw field plus CRLF. */
+    size_t avail;
+    char *w = au_buf_space(out, raw.len + 3, &avail);
+    if (w == NULL)
+        return -1;
+    char *start = w;
+    for (size_t i = 0; i < nlen; i++) {
+        char ch = raw.ptr[i];
+        *w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+    }
+    *w++ = ':';
+    if (colon) {
+        const char *p = colon + 1, *end = raw.ptr + raw.len;
+        bool space = false, started = false;
+        for (; p < end; p++) {
+            char ch = *p;
+            if (ch == '\r' || ch == '\n')
+                continue;   /* unfolding; the final line end goes too */
+            if (is_wsp(ch)) {
+                space = true;
+                continue;
+            }
+            if (space && started)
+                *w++ = ' ';
+            space = false;
+            started = true;
+            *w++ = ch;
+        }
+    }
+    if (!is_sig) {
+        *w++ = '\r';
+        *w++ = '\n';
+    }
+    au_buf_commit(out, (size_t)(w - start));
+    return 0;
+}
+
+int au_dkim_canon_signed_headers(enum au_dkim_canon c, const struct au_dkim_field *f, size_t nf,
+                                 const struct au_slice *hnames, size_t nh, size_t skip,
+                                 struct au_buf *out)
+{
+    for (size_t k = 0; k < nh; k++) {
+        /* The n-th use of a name takes the n-th instance from the bottom. */
+        size_t seen = 0;
+        for (size_t j = 0; j < k; j++)
+            if (hnames[j].len == hnames[k].len &&
+                strncasecmp(hnames[j].ptr, hnames[k].ptr, hnames[k].len) == 0)
+                seen++;
+        for (size_t i = nf; i-- > 0;) {
+            if (i == skip || f[i].name.len != hnames[k].len ||
+                strncasecmp(f[i].name.ptr, hnames[k].ptr, hnames[k].len) != 0)
+                continue;
+            if (seen > 0) {
+                seen--;
+                continue;
+            }
+            if (au_dkim_canon_header(c, f[i].raw, false, out) < 0)
+                return -1;
+            break;
+        }
+    }
+    return 0;
+}
+
+void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon canon,
+                             uint64_t limit, au_dkim_canon_out_fn out, void *arg)
+{
+    c->canon = canon;
+    c->limit = limit;
+    c->emitted = 0;
+    c->total = 0;
+    c->crlf_pending = 0;
+    c->cr_pending = false;
+    c->wsp_pending = false;
+    c->any = false;
+    c->out = out;
+    c->arg = arg;
+    c->staged = 0;
+}
+
+static void flush_stage(struct au_dkim_body_canon *c)
+{
+    if (c->staged == 0)
+        return;
+    uint64_t room = c->limit - c->emitted;
+    size_t n = c->staged;
+    if ((uint64_t)n > room)
+        n = (size_t)room;
+    if (n > 0) {
+        c->out(c->arg, c->stage, n);
+        c->emitted += n;
+    }
+    c->staged = 0;
+}
+
+static inline void put(struct au_dkim_body_canon *c, const char *p, size_t n)
+{
+    c->total += n;
+    if (c->emitted + c->staged >= c->limit)
+        return;   /* past l=: counted, not hashed */
+    while (n > 0) {
+        size_t room = AU_DKIM_CANON_STAGE - c->staged;
+        size_t k = n < room ? n : room;
+        memcpy(c->stage + c->staged, p, k);
+        c->staged += k;
+        p += k;
+        n -= k;
+        if (c->staged == AU_DKIM_CANON_STAGE)
+            flush_stage(c);
+    }
+}
+
+/* Content follows: the held line ends (and relaxed's WSP) were not trailing. */
+static void release(struct au_dkim_body_canon *c)
+{
+    for (; c->crlf_pending > 0; c->crlf_pending--)
+        put(c, "\r\n", 2);
+    if (c->wsp_pending) {
+        put(c, " ", 1);
+        c->wsp_pending = false;
+    }
+    c->any = true;
+}
+
+void au_dkim_body_canon_feed(struct au_dkim_body_canon *c, const char *p, size_t n)
+{
+    bool relaxed = c->canon == AU_DKIM_CANON_RELAXED;
+    size_t i = 0;
+    while (i < n) {
+        char ch = p[i];
+        if (c->cr_pending) {
+            c->cr_pending = false;
+            if (ch == '\n') {
+                c->wsp_pending = false;   /* WSP at the end of a line goes */
+                c->crlf_pending++;
+                i++;
+                continue;
+            }
+            release(c);
+            put(c, "\r", 1);
+        }
+        if (ch == '\r') {
+            c->cr_pending = true;
+            i++;
+            continue;
+        }
+        if (relaxed && is_wsp(ch)) {
+            c->wsp_pending = true;
+            i++;
+            continue;
+        }
+        release(c);
+        /* A run of ordinary bytes goes out in one piece. */
+        size_t j = i + 1;
+        while (j < n && p[j] != '\r' && !(relaxed && is_wsp(p[j])))
+            j++;
+        put(c, p + i, j - i);
+        i = j;
+    }
+}
+
+void au_dkim_body_canon_finish(struct au_dkim_body_canon *c)
+{
+    if (c->cr_pending) {
+        c->cr_pending = false;
+        release(c);
+        put(c, "\r", 1);
+    }
+    c->wsp_pending = false;
+    c->crlf_pending = 0;
+    /* simple: an empty body is one CRLF, and a body always ends in one;
+     * relaxed: an empty body stays empty, a non-empty one ends in CRLF. */
+    if (c->canon == AU_DKIM_CANON_SIMPLE || c->any)
+        put(c, "\r\n", 2);
+    flush_stage(c);
+}
+
+int au_dkim_canon_parse(struct au_slice s)
+{
+    if (au_slice_eq_ci(s, "simple"))
+        return AU_DKIM_CANON_SIMPLE;
+    if (au_slice_eq_ci(s, "relaxed"))
+        return AU_DKIM_CANON_RELAXED;
+    return -1;
+}
+
+const char *au_dkim_canon_name(enum au_dkim_canon c)
+{
+    return c == AU_DKIM_CANON_RELAXED ? "relaxed" : "simple";
+}
