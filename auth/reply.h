@@ -25,4 +25,25 @@
 void au_reply_format(struct au_buf *out, int code, const char *enhanced,
                      const char *const *lines, size_t n, const char *id);
 
+/*
+ * A reply as a value: what the policy catalogue renders and the receiver
+ * both writes (au_reply_write) and logs as {"code","enhanced","text"}.
+ * lines[i] are owned by the reply (see au_reply_clear); enhanced is "" when
+ * the reply has no enhanced code.
+ */
+struct au_reply {
+    int code;
+    char enhanced[16];
+    size_t n;
+    char *lines[AU_REPLY_LINES_MAX];
+};
+
+/* Appends a line to the reply (an owned copy of len bytes); a no-op once AU_REPLY_LINES_MAX
+ * lines are held. */
+void au_reply_add_line(struct au_reply *r, const char *text, size_t len);
+/* Frees the lines and empties the reply (code and enhanced kept). */
+void au_reply_clear(struct au_reply *r);
+/* au_reply_format of r (r->n >= 1); id as for au_reply_format. */
+void au_reply_write(struct au_buf *out, const struct au_reply *r, const char *id);
+
 #endif
