@@ -1,0 +1,839 @@
+/*
+ * server - the receiver on libuv (see server.h).
+ *
+ * Public: server_config_defaults, server_run.
+ *
+ * Threads: the main thread parses nothing, binds the listening sockets (so
+ * a bad --listen fails at start, and port 0 resolves to one port for all
+ * workers), starts one worker per core, and waits for SIGINT/SIGTERM.  Each
+ * worker owns a uv_loop, its listeners and its connections; nothing of a
+ * connection is ever touched by another thread.  Shared across workers:
+ * the connection counters (atomic / mutex), the Maildir (thread-safe) and
+ * the log (its own writer thread).
+ *
+ * Ownership (libuv's law): a connection is freed in the close callback of
+ * its last handle, and never while a Maildir write for it is in the
+ * threadpool; callbacks never run inside the call that started the work.
+ *
+ * Limits: SERVER_* in server.h, SESSION_* in session.h; each has its reply.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "evlog.h"
+#include "ip.h"
+#include "maildir.h"
+#include "received.h"
+#include "sid.h"
+#include "xalloc.h"
+
+#define IPTABLE_BUCKETS 4096
+#define HEADER_BLOCK_MAX 8192
+
+struct cidr {
+    struct au_ip net;
+    unsigned prefix;
+};
+
+struct ipcount {
+    struct ipcount *next;
+    char ip[INET6_ADDRSTRLEN];
+    unsigned n;
+};
+
+struct server {
+    struct server_config *cfg;
+    struct cidr xclient[SERVER_CIDRS_MAX];
+    size_t nxclient;
+    struct maildir *md;       /* NULL: --maildir none */
+    struct evlog *log;
+    atomic_uint conns;
+    pthread_mutex_t iplock;
+    struct ipcount *ipt[IPTABLE_BUCKETS];
+    struct worker *workers;
+    unsigned nworkers;
+    int *fds;                 /* nworkers * nlisten listening sockets */
+    struct session_ops ops;
+};
+
+struct conn;
+
+struct worker {
+    struct server *srv;
+    unsigned index;
+    uv_loop_t loop;
+    uv_thread_t thread;
+    uv_tcp_t *listeners;
+    size_t nlisteners;
+    uv_async_t stop;
+    uv_timer_t grace;
+    bool stopping;
+    struct conn *conns;       /* doubly linked */
+    uint64_t accepted;
+};
+
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    struct worker *w;
+    struct session *s;
+    struct conn *prev, *next;
+    int handles;              /* open handles: freed when 0 and no work */
+    bool closing;
+    bool reading;
+    bool counted_ip;
+    uv_write_t wreq;
+    struct au_buf wbuf;
+    bool writing;
+    uv_work_t work;           /* Maildir delivery in the threadpool */
+    bool work_pending;
+    struct au_buf hdr;        /* trace fields prepended to the message */
+    int store_rc;
+    char stored[MAILDIR_PATH_MAX];
+    time_t received_at;
+};
+
+static void conn_pump(struct conn *c);
+static void conn_flush(struct conn *c);
+
+void server_config_defaults(struct server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen[0] = "127.0.0.1:2525";
+    cfg->nlisten = 1;
+    cfg->maildir = "./mail";
+    cfg->profile = "gmail";
+    cfg->accept_domains[0] = "gmail.com";
+    cfg->accept_domains[1] = "googlemail.com";
+    cfg->xclient_from[0] = "127.0.0.0/8";
+    cfg->xclient_from[1] = "::1/128";
+    cfg->nxclient_from = 2;
+    session_config_defaults(&cfg->session);
+    cfg->idle_timeout_ms = SERVER_IDLE_TIMEOUT_MS_DEFAULT;
+    cfg->conns_max = SERVER_CONNS_MAX_DEFAULT;
+    cfg->conns_per_ip_max = SERVER_CONNS_PER_IP_MAX_DEFAULT;
+    cfg->shutdown_grace_ms = SERVER_SHUTDOWN_GRACE_MS_DEFAULT;
+}
+
+/* --- addresses ------------------------------------------------------------ */
+
+static int parse_cidr(const char *s, struct cidr *out)
+{
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (au_ip_parse(s, n, &out->net) < 0)
+        return -1;
+    unsigned max = out->net.family == AU_IP_V4 ? 32 : 128;
+    out->prefix = max;
+    if (slash) {
+        char *end;
+        unsigned long p = strtoul(slash + 1, &end, 10);
+        if (slash[1] == '\0' || *end != '\0' || p > max)
+            return -1;
+        out->prefix = (unsigned)p;
+    }
+    return 0;
+}
+
+/* Splits "ADDR:PORT" / "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *port;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof host)
+            return -1;
+        memcpy(host, spec + 1, (size_t)(close - spec - 1));
+        host[close - spec - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(spec, ':');
+        if (colon == NULL || (size_t)(colon - spec) >= sizeof host)
+            return -1;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = '\0';
+        port = colon + 1;
+    }
+    char *end;
+    unsigned long p = strtoul(port, &end, 10);
+    if (*port == '\0' || *end != '\0' || p > 65535)
+        return -1;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)p);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)p);
+        return 0;
+    }
+    return -1;
+}
+
+static void format_addr(const struct sockaddr_storage *ss, char *ip, size_t iplen, unsigned *port)
+{
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &v6->sin6_addr, ip, (socklen_t)iplen);
+        *port = ntohs(v6->sin6_port);
+        /* An IPv4 client on a dual-stack socket is an IPv4 client. */
+        if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.'))
+            memmove(ip, ip + 7, strlen(ip + 7) + 1);
+    } else {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &v4->sin_addr, ip, (socklen_t)iplen);
+        *port = ntohs(v4->sin_port);
+    }
+}
+
+static bool xclient_allowed(const struct server *srv, const char *ip)
+{
+    struct au_ip a;
+    if (au_ip_parse(ip, strlen(ip), &a) < 0)
+        return false;
+    for (size_t i = 0; i < srv->nxclient; i++)
+        if (au_ip_match(&a, &srv->xclient[i].net, srv->xclient[i].prefix))
+            return true;
+    return false;
+}
+
+/* --- connection counting --------------------------------------------------- */
+
+static unsigned ip_hash(const char *ip)
+{
+    unsigned h = 5381;
+    for (; *ip; ip++)
+        h = h * 33 + (unsigned char)*ip;
+    return h % IPTABLE_BUCKETS;
+}
+
+/* Counts a connection from ip. Returns false (not counted) at the limit. */
+static bool ip_acquire(struct server *srv, const char *ip)
+{
+    unsigned h = ip_hash(ip);
+    bool ok = true;
+    pthread_mutex_lock(&srv->iplock);
+    struct ipcount *e = srv->ipt[h];
+    while (e && strcmp(e->ip, ip) != 0)
+        e = e->next;
+    if (e == NULL) {
+        e = au_xcalloc(1, sizeof *e);
+        snprintf(e->ip, sizeof e->ip, "%s", ip);
+        e->next = srv->ipt[h];
+        srv->ipt[h] = e;
+    }
+    if (e->n >= srv->cfg->conns_per_ip_max)
+        ok = false;
+    else
+        e->n++;
+    pthread_mutex_unlock(&srv->iplock);
+    return ok;
+}
+
+static void ip_release(struct server *srv, const char *ip)
+{
+    unsigned h = ip_hash(ip);
+    pthread_mutex_lock(&srv->iplock);
+    struct ipcount **pp = &srv->ipt[h];
+    while (*pp && strcmp((*pp)->ip, ip) != 0)
+        pp = &(*pp)->next;
+    if (*pp && --(*pp)->n == 0) {
+        struct ipcount *dead = *pp;
+        *pp = dead->next;
+        free(dead);
+    }
+    pthread_mutex_unlock(&srv->iplock);
+}
+
+/* --- the log ----------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void log_txn(struct conn *c, const char *end, int code, const char *enhanced,
+                    const char *const *lines, size_t nlines, const char *stored)
+{
+    struct server *srv = c->w->srv;
+    const struct session_txn *t = session_txn(c->s);
+    struct event_txn e = {
+        .time_ms = now_ms(),
+        .sid = session_id(c->s),
+        .profile = srv->cfg->profile,
+        .client = session_client(c->s),
+        .txn = t,
+        .end = end,
+        .code = code,
+        .enhanced = enhanced,
+        .lines = lines,
+        .nlines = nlines,
+        .stored = stored,
+    };
+    evlog_write(srv->log, event_json(&e));
+}
+
+static void log_txn_reply(struct conn *c, const char *end, enum smtp_reply_id id, const char *arg,
+                          const char *stored)
+{
+    const struct smtp_reply_def *d = smtp_reply_def(id);
+    struct smtp_reply_text rt;
+    smtp_reply_render(id, arg, &rt);
+    log_txn(c, end, d->code, d->enhanced, rt.lines, rt.n, stored);
+}
+
+static const char *end_name(enum session_txn_end how)
+{
+    switch (how) {
+    case SESSION_END_RSET:
+        return "rset";
+    case SESSION_END_QUIT:
+        return "quit";
+    case SESSION_END_EHLO:
+        return "ehlo";
+    case SESSION_END_TIMEOUT:
+        return "timeout";
+    case SESSION_END_SIZE:
+        return "size";
+    default:
+        return "disconnect";
+    }
+}
+
+/* --- session callbacks --------------------------------------------------------- */
+
+static void on_txn_end(void *arg, struct session *s, enum session_txn_end how)
+{
+    struct conn *c = arg;
+    const struct session_txn *t = session_txn(s);
+    if (how == SESSION_END_SIZE)
+        log_txn_reply(c, "size", R_SIZE, NULL, NULL);
+    else if (t->nrcpt == 0 && t->nrefused > 0)
+        log_txn_reply(c, end_name(how), t->last_refusal, NULL, NULL);
+    else
+        log_txn(c, end_name(how), 0, NULL, NULL, 0, NULL);
+}
+
+static void on_eod(void *arg, struct session *s)
+{
+    /* Nothing here: the connection notices session_waiting() once
+     * session_process has returned, so that the verdict never re-enters the
+     * session from inside its own call. */
+}
+
+/* --- writing ------------------------------------------------------------------- */
+
+/* Closes the worker's own handles, so that its loop ends. */
+static void worker_finish(struct worker *w)
+{
+    if (uv_is_closing((uv_handle_t *)&w->stop))
+        return;
+    uv_close((uv_handle_t *)&w->stop, NULL);
+    uv_close((uv_handle_t *)&w->grace, NULL);
+}
+
+static void conn_free(struct conn *c)
+{
+    struct worker *w = c->w;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->counted_ip)
+        ip_release(w->srv, session_client(c->s)->ip);
+    atomic_fetch_sub(&w->srv->conns, 1);
+    session_free(c->s);
+    au_buf_free(&c->wbuf);
+    au_buf_free(&c->hdr);
+    free(c);
+    if (w->stopping && w->conns == NULL)
+        worker_finish(w);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    if (--c->handles == 0 && !c->work_pending)
+        conn_free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+    uv_close((uv_handle_t *)&c->timer, on_close);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    struct conn *c = req->data;
+    c->writing = false;
+    au_buf_reset(&c->wbuf);
+    if (status < 0) {
+        session_abort(c->s);
+        conn_close(c);
+        return;
+    }
+    conn_flush(c);
+}
+
+/* Writes what the session has said; closes once a closing session is heard. */
+static void conn_flush(struct conn *c)
+{
+    if (c->closing || c->writing)
+        return;
+    struct au_buf *out = session_output(c->s);
+    if (out->len == 0) {
+        if (session_closing(c->s))
+            conn_close(c);
+        return;
+    }
+    struct au_buf tmp = c->wbuf;
+    c->wbuf = *out;
+    *out = tmp;
+    au_buf_reset(out);
+    uv_buf_t b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
+    c->wreq.data = c;
+    c->writing = true;
+    int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    if (rc < 0) {
+        c->writing = false;
+        session_abort(c->s);
+        conn_close(c);
+    }
+}
+
+/* --- delivery -------------------------------------------------------------------- */
+
+static void store_work(uv_work_t *req)
+{
+    struct conn *c = req->data;
+    const struct session_txn *t = session_txn(c->s);
+    struct iovec iov[2] = {
+        {c->hdr.data, c->hdr.len},
+        {t->msg.data ? t->msg.data : "", t->msg.len},
+    };
+    c->store_rc = maildir_deliver(c->w->srv->md, iov, 2, c->stored, sizeof c->stored);
+}
+
+static void finish_eod(struct conn *c)
+{
+    const struct session_txn *t = session_txn(c->s);
+    const char *end = t->bdat ? "bdat" : "data";
+    if (c->store_rc < 0) {
+        fprintf(stderr, "authsink: cannot store a message in %s: %s\n",
+                maildir_path(c->w->srv->md), strerror(-c->store_rc));
+        log_txn_reply(c, end, R_STORE_FAILED, NULL, NULL);
+        session_eod_done_id(c->s, R_STORE_FAILED, NULL);
+        return;
+    }
+    char epoch[32];
+    snprintf(epoch, sizeof epoch, "%lld", (long long)c->received_at);
+    const char *stored = c->w->srv->md ? c->stored : NULL;
+    /* Logged before the reply is written: a line in the log never lags a 250. */
+    log_txn_reply(c, end, R_EOD_OK, epoch, stored);
+    session_eod_done_id(c->s, R_EOD_OK, epoch);
+}
+
+static void store_done(uv_work_t *req, int status)
+{
+    struct conn *c = req->data;
+    c->work_pending = false;
+    if (status == UV_ECANCELED)
+        c->store_rc = -ECANCELED;
+    if (c->closing) {
+        /* The peer left while we were writing: the message is stored (or
+         * not), but nobody is there to hear it. */
+        if (c->handles == 0)
+            conn_free(c);
+        return;
+    }
+    finish_eod(c);
+    uv_timer_again(&c->timer);
+    conn_pump(c);
+}
+
+/* Prepares the trace fields and hands the message to the threadpool. */
+static void start_store(struct conn *c)
+{
+    struct server *srv = c->w->srv;
+    const struct session_client *cl = session_client(c->s);
+    const struct session_txn *t = session_txn(c->s);
+    c->received_at = time(NULL);
+    au_buf_reset(&c->hdr);
+    au_buf_printf(&c->hdr, "Return-Path: <%s>\r\n", t->from.addr);
+    struct received_info ri = {
+        .helo = cl->helo,
+        .rdns = cl->name,
+        .ip = cl->ip,
+        .by = srv->cfg->session.hostname,
+        .sid = session_id(c->s),
+        .rcpt = t->nrcpt == 1 ? t->rcpt[0] : NULL,
+        .protocol = cl->esmtp ? "ESMTP" : "SMTP",
+    };
+    received_header(&c->hdr, &ri, c->received_at);
+    if (srv->md == NULL) {
+        c->store_rc = 0;
+        finish_eod(c);
+        return;
+    }
+    uv_timer_stop(&c->timer);
+    c->work.data = c;
+    c->work_pending = true;
+    int rc = uv_queue_work(&c->w->loop, &c->work, store_work, store_done);
+    if (rc < 0) {
+        c->work_pending = false;
+        c->store_rc = rc;
+        finish_eod(c);
+    }
+}
+
+/* --- reading --------------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct conn *c = h->data;
+    size_t len = 0;
+    char *p = session_read_space(c->s, &len);
+    *buf = uv_buf_init(p, p ? (unsigned)len : 0);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct conn *c = st->data;
+    if (nread == UV_ENOBUFS) {
+        /* Input full while a verdict is awaited: stop until it is consumed. */
+        uv_read_stop(st);
+        c->reading = false;
+        return;
+    }
+    if (nread < 0) {
+        session_abort(c->s);
+        conn_close(c);
+        return;
+    }
+    if (nread == 0)
+        return;
+    session_read_commit(c->s, (size_t)nread);
+    if (!c->work_pending)
+        uv_timer_again(&c->timer);
+    conn_pump(c);
+}
+
+/* Runs the session over its input until it needs something, then writes. */
+static void conn_pump(struct conn *c)
+{
+    for (;;) {
+        session_process(c->s);
+        if (session_waiting(c->s) && !c->work_pending) {
+            start_store(c);
+            if (!c->work_pending)
+                continue;   /* answered at once (--maildir none): go on */
+        }
+        break;
+    }
+    conn_flush(c);
+    if (!c->closing && !c->reading && !session_closing(c->s)) {
+        size_t len;
+        if (session_read_space(c->s, &len)) {
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+            c->reading = true;
+        }
+    }
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    struct conn *c = t->data;
+    if (c->work_pending)
+        return;
+    session_refuse(c->s, R_TIMEOUT, SESSION_END_TIMEOUT);
+    conn_flush(c);
+}
+
+/* --- accepting ------------------------------------------------------------------- */
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct worker *w = listener->data;
+    struct server *srv = w->srv;
+    if (status < 0 || w->stopping)
+        return;
+    struct conn *c = au_xcalloc(1, sizeof *c);
+    c->w = w;
+    uv_tcp_init(&w->loop, &c->tcp);
+    uv_timer_init(&w->loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->handles = 2;
+    au_buf_init(&c->wbuf, AU_BUF_NOLIMIT);
+    au_buf_init(&c->hdr, HEADER_BLOCK_MAX);
+    atomic_fetch_add(&srv->conns, 1);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+
+    struct session_client cl;
+    memset(&cl, 0, sizeof cl);
+    cl.source = SESSION_SRC_SOCKET;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) == 0) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+            format_addr(&ss, cl.ip, sizeof cl.ip, &cl.port);
+    }
+    cl.xclient_ok = xclient_allowed(srv, cl.ip);
+    char sid[SESSION_ID_MAX];
+    sid_make(sid, sizeof sid, ++w->accepted);
+    c->s = session_new(&srv->cfg->session, &srv->ops, c, sid, &cl);
+    uv_tcp_nodelay(&c->tcp, 1);
+
+    if (atomic_load(&srv->conns) > srv->cfg->conns_max) {
+        session_refuse(c->s, R_BUSY, SESSION_END_DISCONNECT);
+        conn_flush(c);
+        return;
+    }
+    if (!ip_acquire(srv, cl.ip)) {
+        session_refuse(c->s, R_TRY_LATER, SESSION_END_DISCONNECT);
+        conn_flush(c);
+        return;
+    }
+    c->counted_ip = true;
+    uv_timer_start(&c->timer, on_timeout, srv->cfg->idle_timeout_ms, srv->cfg->idle_timeout_ms);
+    session_start(c->s);
+    conn_pump(c);
+}
+
+/* --- workers and shutdown -------------------------------------------------------- */
+
+static void on_grace(uv_timer_t *t)
+{
+    struct worker *w = t->data;
+    for (struct conn *c = w->conns; c; c = c->next) {
+        session_refuse(c->s, R_SHUTDOWN, SESSION_END_DISCONNECT);
+        conn_flush(c);
+        conn_close(c);
+    }
+}
+
+static void on_stop(uv_async_t *a)
+{
+    struct worker *w = a->data;
+    if (w->stopping)
+        return;
+    w->stopping = true;
+    for (size_t i = 0; i < w->nlisteners; i++)
+        uv_close((uv_handle_t *)&w->listeners[i], NULL);
+    if (w->conns == NULL) {
+        worker_finish(w);
+        return;
+    }
+    uv_timer_start(&w->grace, on_grace, w->srv->cfg->shutdown_grace_ms, 0);
+    for (struct conn *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        session_drain(c->s);
+        conn_flush(c);
+    }
+}
+
+static void worker_main(void *arg)
+{
+    struct worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+}
+
+static int worker_init(struct worker *w, struct server *srv, unsigned index)
+{
+    w->srv = srv;
+    w->index = index;
+    uv_loop_init(&w->loop);
+    uv_async_init(&w->loop, &w->stop, on_stop);
+    w->stop.data = w;
+    uv_timer_init(&w->loop, &w->grace);
+    w->grace.data = w;
+    w->nlisteners = srv->cfg->nlisten;
+    w->listeners = au_xcalloc(w->nlisteners, sizeof *w->listeners);
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        uv_tcp_t *l = &w->listeners[i];
+        uv_tcp_init(&w->loop, l);
+        l->data = w;
+        int rc = uv_tcp_open(l, srv->fds[index * w->nlisteners + i]);
+        if (rc == 0)
+            rc = uv_listen((uv_stream_t *)l, SERVER_BACKLOG, on_connection);
+        if (rc < 0) {
+            fprintf(stderr, "authsink: cannot listen on %s: %s\n", srv->cfg->listen[i],
+                    uv_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Binds one socket per worker and address, all on the same port. */
+static int bind_all(struct server *srv)
+{
+    struct server_config *cfg = srv->cfg;
+    srv->fds = au_xcalloc(srv->nworkers * cfg->nlisten, sizeof *srv->fds);
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        struct sockaddr_storage ss;
+        if (parse_listen(cfg->listen[i], &ss) < 0) {
+            fprintf(stderr, "authsink: --listen %s: expected ADDR:PORT or [ADDR]:PORT\n",
+                    cfg->listen[i]);
+            return -1;
+        }
+        for (unsigned w = 0; w < srv->nworkers; w++) {
+            int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int one = 1;
+            if (fd < 0) {
+                fprintf(stderr, "authsink: socket: %s\n", strerror(errno));
+                return -1;
+            }
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+            if (ss.ss_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+            socklen_t sl = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+            if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+                fprintf(stderr, "authsink: cannot listen on %s: %s\n", cfg->listen[i],
+                        strerror(errno));
+                close(fd);
+                return -1;
+            }
+            /* Port 0 picks a port once; the other workers share it. */
+            getsockname(fd, (struct sockaddr *)&ss, &sl);
+            srv->fds[w * cfg->nlisten + i] = fd;
+        }
+        char ip[INET6_ADDRSTRLEN];
+        unsigned port;
+        format_addr(&ss, ip, sizeof ip, &port);
+        fprintf(stderr, ss.ss_family == AF_INET6 ? "authsink: listening on [%s]:%u\n"
+                                                 : "authsink: listening on %s:%u\n",
+                ip, port);
+    }
+    return 0;
+}
+
+static struct worker *g_workers;
+static unsigned g_nworkers;
+static uv_signal_t g_sigint, g_sigterm;
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    for (unsigned i = 0; i < g_nworkers; i++)
+        uv_async_send(&g_workers[i].stop);
+    uv_close((uv_handle_t *)&g_sigint, NULL);
+    uv_close((uv_handle_t *)&g_sigterm, NULL);
+}
+
+int server_run(struct server_config *cfg)
+{
+    struct server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.cfg = cfg;
+    cfg->session.accept_domains = cfg->accept_domains;
+    for (size_t i = 0; i < cfg->nxclient_from; i++) {
+        if (parse_cidr(cfg->xclient_from[i], &srv.xclient[srv.nxclient]) < 0) {
+            fprintf(stderr, "authsink: --xclient-from %s: not an address or CIDR\n",
+                    cfg->xclient_from[i]);
+            return 1;
+        }
+        srv.nxclient++;
+    }
+    char err[512];
+    if (strcmp(cfg->maildir, "none") != 0) {
+        srv.md = maildir_open(cfg->maildir, err, sizeof err);
+        if (srv.md == NULL) {
+            fprintf(stderr, "authsink: --maildir: %s\n", err);
+            return 1;
+        }
+    }
+    srv.nworkers = cfg->workers ? cfg->workers : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (srv.nworkers == 0)
+        srv.nworkers = 1;
+    if (bind_all(&srv) < 0) {
+        maildir_close(srv.md);
+        return 1;
+    }
+    srv.log = evlog_open(cfg->log, err, sizeof err);
+    if (srv.log == NULL) {
+        fprintf(stderr, "authsink: --log: %s\n", err);
+        maildir_close(srv.md);
+        return 1;
+    }
+    pthread_mutex_init(&srv.iplock, NULL);
+    atomic_init(&srv.conns, 0);
+    srv.ops.eod = on_eod;
+    srv.ops.txn_end = on_txn_end;
+    signal(SIGPIPE, SIG_IGN);
+
+    srv.workers = au_xcalloc(srv.nworkers, sizeof *srv.workers);
+    g_workers = srv.workers;
+    g_nworkers = srv.nworkers;
+    int rc = 0;
+    for (unsigned i = 0; i < srv.nworkers && rc == 0; i++)
+        rc = worker_init(&srv.workers[i], &srv, i);
+    if (rc < 0) {
+        evlog_close(srv.log);
+        maildir_close(srv.md);
+        return 1;
+    }
+    /* Signals are handled by the main thread's loop; workers never see them. */
+    uv_loop_t main_loop;
+    uv_loop_init(&main_loop);
+    uv_signal_init(&main_loop, &g_sigint);
+    uv_signal_init(&main_loop, &g_sigterm);
+    uv_signal_start(&g_sigint, on_signal, SIGINT);
+    uv_signal_start(&g_sigterm, on_signal, SIGTERM);
+    for (unsigned i = 0; i < srv.nworkers; i++)
+        uv_thread_create(&srv.workers[i].thread, worker_main, &srv.workers[i]);
+    fprintf(stderr, "authsink: serving (%u workers, profile %s, mail %s)\n", srv.nworkers,
+            cfg->profile, cfg->maildir);
+    uv_run(&main_loop, UV_RUN_DEFAULT);
+    for (unsigned i = 0; i < srv.nworkers; i++)
+        uv_thread_join(&srv.workers[i].thread);
+    uv_loop_close(&main_loop);
+
+    for (unsigned i = 0; i < srv.nworkers; i++)
+        free(srv.workers[i].listeners);
+    free(srv.workers);
+    free(srv.fds);
+    for (size_t i = 0; i < IPTABLE_BUCKETS; i++)
+        while (srv.ipt[i]) {
+            struct ipcount *next = srv.ipt[i]->next;
+            free(srv.ipt[i]);
+            srv.ipt[i] = next;
+        }
+    pthread_mutex_destroy(&srv.iplock);
+    evlog_close(srv.log);
+    maildir_close(srv.md);
+    fprintf(stderr, "authsink: stopped\n");
+    return 0;
+}

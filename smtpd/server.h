@@ -1,0 +1,47 @@
+/*
+ * server - the receiver on libuv: one event loop per worker thread, each
+ * with its own SO_REUSEPORT listeners, so the kernel spreads connections
+ * over the cores (ARCHITECTURE.md principle 2).
+ */
+#ifndef SMTPD_SERVER_H
+#define SMTPD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "session.h"
+
+#define SERVER_LISTEN_MAX 16
+#define SERVER_DOMAINS_MAX 64
+#define SERVER_CIDRS_MAX 64
+#define SERVER_IDLE_TIMEOUT_MS_DEFAULT 300000   /* RFC 5321 4.5.3.2.7: 5 minutes */
+#define SERVER_CONNS_MAX_DEFAULT 20000
+#define SERVER_CONNS_PER_IP_MAX_DEFAULT 10000
+#define SERVER_SHUTDOWN_GRACE_MS_DEFAULT 30000
+#define SERVER_BACKLOG 1024
+
+struct server_config {
+    const char *listen[SERVER_LISTEN_MAX];   /* "127.0.0.1:2525", "[::1]:2525" */
+    size_t nlisten;
+    const char *maildir;                     /* "none": store nothing */
+    const char *log;                         /* NULL or "-": standard output */
+    const char *profile;
+    const char *accept_domains[SERVER_DOMAINS_MAX + 1];   /* NULL-terminated */
+    const char *xclient_from[SERVER_CIDRS_MAX];           /* CIDRs */
+    size_t nxclient_from;
+    struct session_config session;
+    unsigned idle_timeout_ms;
+    unsigned conns_max;
+    unsigned conns_per_ip_max;
+    unsigned workers;                        /* 0: one per core */
+    unsigned shutdown_grace_ms;
+};
+
+/* Fills every setting with its default (spec/cli.md). */
+void server_config_defaults(struct server_config *cfg);
+
+/* Runs the receiver until SIGINT or SIGTERM, then drains and returns the
+ * exit status (0; 1 when it could not start, with the reason printed). */
+int server_run(struct server_config *cfg);
+
+#endif
