@@ -35,9 +35,9 @@
 #include "orgdomain.h"
 #include "xalloc.h"
 
-#define TXT_JOIN_MAX 65536     /* bytes of one joined TXT record (its wire limit) */
-#define EXPLANATION_MAX 8192   /* bytes of the explanation */
-#define TRAIL_MAX 1024         /* bytes of the discovery trail */
+#define TXT_JOIN_MAX 65536   /* bytes of one joined TXT record (its wire limit) */
+#define EXPLANATION_MAX 8192 /* bytes of the explanation */
+#define TRAIL_MAX 1024       /* bytes of the discovery trail */
 
 enum state {
     ST_START,
@@ -46,27 +46,16 @@ enum state {
     ST_DONE,
 };
 
-/* How discovery ended. */
-enum disc {
-    DISC_NO_RECORD,    /* no DMARC record at either name */
-    DISC_FOUND,        /* one usable record */
-    DISC_MULTIPLE,     /* several DMARC records at one name (6.6.3 step 5) */
-    DISC_NO_POLICY,    /* a record without a usable p, no rua (6.6.3 step 6) */
-    DISC_SYNTAX,       /* a syntactically incorrect record (11.2: permerror) */
-    DISC_TEMPFAIL,     /* a _dmarc lookup failed temporarily */
-    DISC_BAD_FROM,     /* no usable From domain */
-};
-
 struct au_dmarc {
     const psl_ctx_t *psl;
-    char *from;             /* normalized From domain, or NULL */
-    char *org;              /* its Organizational Domain, or NULL */
+    char *from; /* normalized From domain, or NULL */
+    char *org;  /* its Organizational Domain, or NULL */
     enum state st;
-    enum disc disc;
-    const char *record_domain;   /* from or org, when a record was seen */
+    enum au_dmarc_discovery disc;
+    const char *record_domain; /* from or org, when a record was seen */
     char *record_text;
     struct au_dmarc_record rec;
-    struct au_buf trail;    /* "_dmarc.x: NXDOMAIN; ..." */
+    struct au_buf trail; /* "_dmarc.x: NXDOMAIN; ..." */
 
     struct au_dmarc_outcome out;
     struct au_dmarc_row *rows;
@@ -136,18 +125,18 @@ static const char *trail_str(const struct au_dmarc *d)
 }
 
 /* Reads one _dmarc answer into d->rec / d->record_text.  Returns how it ended. */
-static enum disc take_answer(struct au_dmarc *d, const struct au_dns_answer *a,
-                             const char *domain)
+static enum au_dmarc_discovery take_answer(struct au_dmarc *d, const struct au_dns_answer *a,
+                                           const char *domain)
 {
     switch (a->status) {
     case AU_DNS_TEMPFAIL:
     case AU_DNS_MALFORMED:
         trail(d, "_dmarc.%s: temporary DNS failure (%s)", domain, a->detail);
-        return DISC_TEMPFAIL;
+        return AU_DMARC_DNS_TEMPFAIL;
     case AU_DNS_NXDOMAIN:
     case AU_DNS_NODATA:
         trail(d, "_dmarc.%s: %s", domain, a->status == AU_DNS_NXDOMAIN ? "NXDOMAIN" : "no TXT");
-        return DISC_NO_RECORD;
+        return AU_DMARC_NO_RECORD;
     case AU_DNS_RECORDS:
         break;
     }
@@ -180,27 +169,27 @@ static enum disc take_answer(struct au_dmarc *d, const struct au_dns_answer *a,
 
     if (found == 0) {
         trail(d, "_dmarc.%s: no v=DMARC1 record", domain);
-        return DISC_NO_RECORD;
+        return AU_DMARC_NO_RECORD;
     }
     d->record_domain = domain;
     if (found > 1) {
-        trail(d, "_dmarc.%s: %zu DMARC records (RFC 7489 6.6.3: no DMARC processing)",
-              domain, found);
-        return DISC_MULTIPLE;
+        trail(d, "_dmarc.%s: %zu DMARC records (RFC 7489 6.6.3: no DMARC processing)", domain,
+              found);
+        return AU_DMARC_MULTIPLE;
     }
     switch (first) {
     case AU_DMARC_PARSE_OK:
         trail(d, "_dmarc.%s: record found", domain);
-        return DISC_FOUND;
+        return AU_DMARC_FOUND;
     case AU_DMARC_PARSE_NO_POLICY:
         trail(d, "_dmarc.%s: %s", domain, d->rec.error);
-        return DISC_NO_POLICY;
+        return AU_DMARC_NO_POLICY;
     case AU_DMARC_PARSE_SYNTAX:
     case AU_DMARC_PARSE_NOT_DMARC:
         break;
     }
     trail(d, "_dmarc.%s: invalid record: %s", domain, d->rec.error);
-    return DISC_SYNTAX;
+    return AU_DMARC_INVALID;
 }
 
 /* Asks for TXT _dmarc.<domain>; a name too long to exist counts as no record. */
@@ -216,18 +205,19 @@ static bool ask(struct au_dmarc *d, struct au_dns_batch *b, const char *domain)
 }
 
 /* Takes the one answer the previous step asked for. */
-static enum disc take_batch(struct au_dmarc *d, struct au_dns_batch *b, const char *domain)
+static enum au_dmarc_discovery take_batch(struct au_dmarc *d, struct au_dns_batch *b,
+                                          const char *domain)
 {
     if (b->n != 1 || b->a[0] == NULL)
-        abort();   /* the driver broke the contract of dns.h */
-    enum disc r = take_answer(d, b->a[0], domain);
+        abort(); /* the driver broke the contract of dns.h */
+    enum au_dmarc_discovery r = take_answer(d, b->a[0], domain);
     au_dns_answer_unref(b->a[0]);
     b->a[0] = NULL;
     b->n = 0;
     return r;
 }
 
-static enum au_step finish(struct au_dmarc *d, enum disc disc)
+static enum au_step finish(struct au_dmarc *d, enum au_dmarc_discovery disc)
 {
     d->disc = disc;
     d->st = ST_DONE;
@@ -238,9 +228,9 @@ static enum au_step finish(struct au_dmarc *d, enum disc disc)
 static enum au_step try_org(struct au_dmarc *d, struct au_dns_batch *b)
 {
     if (d->org == NULL || strcmp(d->org, d->from) == 0)
-        return finish(d, DISC_NO_RECORD);
+        return finish(d, AU_DMARC_NO_RECORD);
     if (!ask(d, b, d->org))
-        return finish(d, DISC_NO_RECORD);
+        return finish(d, AU_DMARC_NO_RECORD);
     d->st = ST_WAIT_ORG;
     return AU_STEP_NEED_DNS;
 }
@@ -248,19 +238,19 @@ static enum au_step try_org(struct au_dmarc *d, struct au_dns_batch *b)
 enum au_step au_dmarc_step(void *check, struct au_dns_batch *b)
 {
     struct au_dmarc *d = check;
-    enum disc r;
+    enum au_dmarc_discovery r;
 
     switch (d->st) {
     case ST_START:
         if (d->from == NULL)
-            return finish(d, DISC_BAD_FROM);
+            return finish(d, AU_DMARC_BAD_FROM);
         if (!ask(d, b, d->from))
             return try_org(d, b);
         d->st = ST_WAIT_FROM;
         return AU_STEP_NEED_DNS;
     case ST_WAIT_FROM:
         r = take_batch(d, b, d->from);
-        if (r == DISC_NO_RECORD)
+        if (r == AU_DMARC_NO_RECORD)
             return try_org(d, b);
         return finish(d, r);
     case ST_WAIT_ORG:
@@ -290,12 +280,12 @@ static void align(struct au_dmarc *d, struct au_dmarc_row *row, enum au_dmarc_al
         if (org != NULL && d->org != NULL && strcmp(org, d->org) == 0) {
             row->aligned = true;
             snprintf(row->why, sizeof row->why,
-                     "relaxed alignment: %s and %s share the organizational domain %s", id,
-                     d->from, org);
+                     "relaxed alignment: %s and %s share the organizational domain %s", id, d->from,
+                     org);
         } else {
             snprintf(row->why, sizeof row->why,
-                     "relaxed alignment: organizational domain %s is not %s",
-                     org ? org : id, d->org ? d->org : d->from);
+                     "relaxed alignment: organizational domain %s is not %s", org ? org : id,
+                     d->org ? d->org : d->from);
         }
         free(org);
     }
@@ -347,12 +337,13 @@ static void explain_rows(struct au_dmarc *d)
 void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
 {
     if (d->st != ST_DONE)
-        abort();   /* evaluate before discovery: a caller bug */
+        abort(); /* evaluate before discovery: a caller bug */
 
     free_rows(d);
     au_buf_reset(&d->expl);
     struct au_dmarc_outcome *o = &d->out;
     memset(o, 0, sizeof *o);
+    o->discovery = d->disc;
     o->from_domain = d->from;
     o->org_domain = d->org;
     o->policy = AU_DMARC_POLICY_UNSET;
@@ -360,36 +351,37 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
 
     const char *from = d->from ? d->from : "(none)";
     switch (d->disc) {
-    case DISC_BAD_FROM:
+    case AU_DMARC_BAD_FROM:
         o->result = AU_RESULT_PERMERROR;
         explain(d, "DMARC permerror: the message has no usable From domain.");
         break;
-    case DISC_TEMPFAIL:
+    case AU_DMARC_DNS_TEMPFAIL:
         o->result = AU_RESULT_TEMPERROR;
         o->dns_temperror = true;
         o->unsettled = true;
         explain(d, "DMARC temperror for %s: the policy lookup failed temporarily (%s).", from,
                 trail_str(d));
         break;
-    case DISC_NO_RECORD:
-    case DISC_MULTIPLE:
-    case DISC_NO_POLICY:
+    case AU_DMARC_NO_RECORD:
+    case AU_DMARC_MULTIPLE:
+    case AU_DMARC_NO_POLICY:
         o->result = AU_RESULT_NONE;
         explain(d, "DMARC none for %s: no policy applies (%s).", from, trail_str(d));
         break;
-    case DISC_SYNTAX:
+    case AU_DMARC_INVALID:
         o->result = AU_RESULT_PERMERROR;
         explain(d, "DMARC permerror for %s (%s).", from, trail_str(d));
         break;
-    case DISC_FOUND:
+    case AU_DMARC_FOUND:
         break;
     }
-    if (d->disc == DISC_SYNTAX || d->disc == DISC_NO_POLICY || d->disc == DISC_MULTIPLE) {
+    if (d->disc == AU_DMARC_INVALID || d->disc == AU_DMARC_NO_POLICY ||
+        d->disc == AU_DMARC_MULTIPLE) {
         o->record_domain = d->record_domain;
         o->record_text = d->record_text;
     }
     o->record = d->rec;
-    if (d->disc != DISC_FOUND) {
+    if (d->disc != AU_DMARC_FOUND) {
         o->explanation = d->expl.data ? d->expl.data : "";
         return;
     }
@@ -405,8 +397,7 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
         ndkim = AU_DMARC_IDS_MAX;
     d->rows = au_xcalloc(ndkim + 1, sizeof *d->rows);
     d->row_domains = au_xcalloc(ndkim + 1, sizeof *d->row_domains);
-    add_row(d, AU_DMARC_METHOD_SPF, ids ? ids->spf : AU_RESULT_NONE,
-            ids ? ids->spf_domain : NULL);
+    add_row(d, AU_DMARC_METHOD_SPF, ids ? ids->spf : AU_RESULT_NONE, ids ? ids->spf_domain : NULL);
     for (size_t i = 0; i < ndkim; i++)
         add_row(d, AU_DMARC_METHOD_DKIM, ids->dkim[i].result, ids->dkim[i].domain);
     o->rows = d->nrows;
@@ -428,9 +419,9 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
         o->disposition = o->policy;
     }
 
-    explain(d, "DMARC %s for %s: record at _dmarc.%s%s (p=%s", au_result_name(o->result),
-            d->from, d->record_domain,
-            o->subdomain ? ", the organizational domain" : "", au_dmarc_policy_name(d->rec.p));
+    explain(d, "DMARC %s for %s: record at _dmarc.%s%s (p=%s", au_result_name(o->result), d->from,
+            d->record_domain, o->subdomain ? ", the organizational domain" : "",
+            au_dmarc_policy_name(d->rec.p));
     if (d->rec.sp != AU_DMARC_POLICY_UNSET)
         explain(d, " sp=%s", au_dmarc_policy_name(d->rec.sp));
     explain(d, " adkim=%s aspf=%s pct=%u)%s.", d->rec.adkim == AU_DMARC_ALIGN_STRICT ? "s" : "r",
@@ -466,24 +457,24 @@ int au_dmarc_ar_clause(const struct au_dmarc *d, struct au_buf *out)
     int rc = 0;
 
     switch (d->disc) {
-    case DISC_NO_RECORD:
-    case DISC_MULTIPLE:
-    case DISC_NO_POLICY:
+    case AU_DMARC_NO_RECORD:
+    case AU_DMARC_MULTIPLE:
+    case AU_DMARC_NO_POLICY:
         /* DECISION: Gmail's A-R headers for domains without a DMARC record
          * carry no dmarc clause at all (REFERENCE.md 5.3, "dmarc absent",
          * UNCONFIRMED); we write none either.  The JSON event and the
          * explanation still say "none". */
         return 0;
-    case DISC_BAD_FROM:
+    case AU_DMARC_BAD_FROM:
         /* DECISION: Gmail's rendering of permerror is unconfirmed; without a
          * usable domain there is no header.from to give. */
         return au_buf_puts(out, "dmarc=permerror");
-    case DISC_TEMPFAIL:
-    case DISC_SYNTAX:
+    case AU_DMARC_DNS_TEMPFAIL:
+    case AU_DMARC_INVALID:
         /* DECISION: temperror/permerror without a policy to show: the result
          * and header.from only (REFERENCE.md 5.3: rendering UNCONFIRMED). */
         return au_buf_printf(out, "dmarc=%s header.from=%s", au_result_name(o->result), d->from);
-    case DISC_FOUND:
+    case AU_DMARC_FOUND:
         break;
     }
     /* sp= shows the subdomain policy in effect: p when sp is absent, as in

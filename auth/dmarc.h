@@ -23,24 +23,35 @@
 #include "dns.h"
 #include "result.h"
 
-#define AU_DMARC_IDS_MAX 64    /* DKIM signatures looked at for alignment */
-#define AU_DMARC_WHY_MAX 640   /* bytes of one alignment row's reason */
+#define AU_DMARC_IDS_MAX 64  /* DKIM signatures looked at for alignment */
+#define AU_DMARC_WHY_MAX 640 /* bytes of one alignment row's reason */
 
 struct au_dmarc;
 
 /* One DKIM signature's outcome, as the DKIM verifier reported it. */
 struct au_dmarc_dkim {
     enum au_result result;
-    const char *domain;   /* the d= tag; NULL or "" when the signature had none */
+    const char *domain; /* the d= tag; NULL or "" when the signature had none */
 };
 
 /* The authenticated identifiers DMARC aligns with the From domain. */
 struct au_dmarc_ids {
-    enum au_result spf;        /* SPF's result for spf_domain */
-    const char *spf_domain;    /* the MAIL FROM domain, or the HELO name for the null
-                                  sender (RFC 7489 3.1.2); NULL when unknown */
+    enum au_result spf;     /* SPF's result for spf_domain */
+    const char *spf_domain; /* the MAIL FROM domain, or the HELO name for the null
+                               sender (RFC 7489 3.1.2); NULL when unknown */
     size_t dkim_count;
     const struct au_dmarc_dkim *dkim;
+};
+
+/* How policy discovery ended (RFC 7489 6.6.3). */
+enum au_dmarc_discovery {
+    AU_DMARC_NO_RECORD,    /* no DMARC record at the From nor the Organizational Domain */
+    AU_DMARC_FOUND,        /* one usable record (p given, or implied by rua) */
+    AU_DMARC_MULTIPLE,     /* several DMARC records at one name: not applied (step 5) */
+    AU_DMARC_NO_POLICY,    /* a record without a usable p and without rua (step 6) */
+    AU_DMARC_INVALID,      /* a syntactically incorrect record (11.2: permerror) */
+    AU_DMARC_DNS_TEMPFAIL, /* a _dmarc lookup failed temporarily */
+    AU_DMARC_BAD_FROM,     /* no usable From domain */
 };
 
 enum au_dmarc_method {
@@ -59,25 +70,26 @@ struct au_dmarc_row {
 };
 
 struct au_dmarc_outcome {
-    enum au_result result;        /* pass, fail, none, temperror, permerror */
-    const char *from_domain;      /* normalized (lowercase), or NULL when unusable */
-    const char *org_domain;       /* the From domain's Organizational Domain, or NULL */
-    bool record_found;            /* a usable record was found (pass/fail possible) */
-    const char *record_domain;    /* where: the From or the Organizational Domain */
-    const char *record_text;      /* the record as published (joined), or NULL */
-    struct au_dmarc_record record;  /* its tags (defaults when not found); its strings
-                                       belong to the check */
-    bool subdomain;               /* From is below the record's domain: sp applies */
-    enum au_dmarc_policy policy;  /* the policy that applies (p or sp); UNSET w/o record */
+    enum au_result result;             /* pass, fail, none, temperror, permerror */
+    enum au_dmarc_discovery discovery; /* how policy discovery ended */
+    const char *from_domain;           /* normalized (lowercase), or NULL when unusable */
+    const char *org_domain;            /* the From domain's Organizational Domain, or NULL */
+    bool record_found;                 /* a usable record was found (pass/fail possible) */
+    const char *record_domain;         /* where: the From or the Organizational Domain */
+    const char *record_text;           /* the record as published (joined), or NULL */
+    struct au_dmarc_record record;     /* its tags (defaults when not found); its strings
+                                          belong to the check */
+    bool subdomain;                    /* From is below the record's domain: sp applies */
+    enum au_dmarc_policy policy;       /* the policy that applies (p or sp); UNSET w/o record */
     enum au_dmarc_policy disposition;  /* what a failure asks for: policy on fail, else
                                           NONE; pct is recorded, never sampled */
-    bool dns_temperror;           /* the _dmarc lookup failed temporarily */
-    bool unsettled;               /* nothing aligned passed, and a lookup (the _dmarc
-                                     record, an aligned DKIM key, or SPF) failed
-                                     temporarily: the result could change later */
+    bool dns_temperror;                /* the _dmarc lookup failed temporarily */
+    bool unsettled;                    /* nothing aligned passed, and a lookup (the _dmarc
+                                          record, an aligned DKIM key, or SPF) failed
+                                          temporarily: the result could change later */
     size_t rows;
-    const struct au_dmarc_row *row;   /* the alignment table: SPF first, then DKIM */
-    const char *explanation;      /* a sentence or two, never NULL */
+    const struct au_dmarc_row *row; /* the alignment table: SPF first, then DKIM */
+    const char *explanation;        /* a sentence or two, never NULL */
 };
 
 /*

@@ -131,7 +131,7 @@ static bool uri_ok(struct au_slice u)
         if (digits > 0 && j == u.len)
             u.len = i - 1;
         else
-            return false;   /* a "!" not followed by a size: not a dmarc-uri */
+            return false; /* a "!" not followed by a size: not a dmarc-uri */
         break;
     }
     if (u.len == 0 || !is_alpha(u.ptr[0]))
@@ -247,7 +247,8 @@ enum au_dmarc_parse au_dmarc_record_parse(struct au_slice text, struct au_dmarc_
             set_error(rec, "bad tag name in \"%.*s\"", SHOW(term));
             return AU_DMARC_PARSE_SYNTAX;
         }
-        while (n < term.len && (is_alpha(term.ptr[n]) || is_digit(term.ptr[n]) || term.ptr[n] == '_'))
+        while (n < term.len &&
+               (is_alpha(term.ptr[n]) || is_digit(term.ptr[n]) || term.ptr[n] == '_'))
             n++;
         struct au_slice name = au_slice_make(term.ptr, n);
         struct au_slice rest = trim(au_slice_make(term.ptr + n, term.len - n));
@@ -365,10 +366,14 @@ enum au_dmarc_parse au_dmarc_record_parse(struct au_slice text, struct au_dmarc_
 const char *au_dmarc_policy_name(enum au_dmarc_policy p)
 {
     switch (p) {
-    case AU_DMARC_POLICY_NONE: return "none";
-    case AU_DMARC_POLICY_QUARANTINE: return "quarantine";
-    case AU_DMARC_POLICY_REJECT: return "reject";
-    case AU_DMARC_POLICY_UNSET: break;
+    case AU_DMARC_POLICY_NONE:
+        return "none";
+    case AU_DMARC_POLICY_QUARANTINE:
+        return "quarantine";
+    case AU_DMARC_POLICY_REJECT:
+        return "reject";
+    case AU_DMARC_POLICY_UNSET:
+        break;
     }
     return "unset";
 }
@@ -376,10 +381,14 @@ const char *au_dmarc_policy_name(enum au_dmarc_policy p)
 const char *au_dmarc_policy_upper(enum au_dmarc_policy p)
 {
     switch (p) {
-    case AU_DMARC_POLICY_NONE: return "NONE";
-    case AU_DMARC_POLICY_QUARANTINE: return "QUARANTINE";
-    case AU_DMARC_POLICY_REJECT: return "REJECT";
-    case AU_DMARC_POLICY_UNSET: break;
+    case AU_DMARC_POLICY_NONE:
+        return "NONE";
+    case AU_DMARC_POLICY_QUARANTINE:
+        return "QUARANTINE";
+    case AU_DMARC_POLICY_REJECT:
+        return "REJECT";
+    case AU_DMARC_POLICY_UNSET:
+        break;
     }
     return "UNSET";
 }
@@ -387,10 +396,14 @@ const char *au_dmarc_policy_upper(enum au_dmarc_policy p)
 const char *au_dmarc_parse_name(enum au_dmarc_parse r)
 {
     switch (r) {
-    case AU_DMARC_PARSE_OK: return "ok";
-    case AU_DMARC_PARSE_NOT_DMARC: return "not a DMARC record";
-    case AU_DMARC_PARSE_NO_POLICY: return "no policy";
-    case AU_DMARC_PARSE_SYNTAX: return "syntax error";
+    case AU_DMARC_PARSE_OK:
+        return "ok";
+    case AU_DMARC_PARSE_NOT_DMARC:
+        return "not a DMARC record";
+    case AU_DMARC_PARSE_NO_POLICY:
+        return "no policy";
+    case AU_DMARC_PARSE_SYNTAX:
+        return "syntax error";
     }
     return "?";
 }

@@ -76,7 +76,7 @@ static char *read_file(const char *path)
 static char *from_field(const char *msg)
 {
     const char *p = msg;
-    while (*p && !(*p == '\r' || *p == '\n')) {   /* headers end at an empty line */
+    while (*p && !(*p == '\r' || *p == '\n')) { /* headers end at an empty line */
         if (strncasecmp(p, "From:", 5) == 0) {
             struct au_buf v;
             au_buf_init(&v, AU_BUF_NOLIMIT);
@@ -140,8 +140,7 @@ static size_t from_domains(const char *v, char *out[FROM_DOMAINS_MAX])
 }
 
 /* The value of "name=" in a clause (up to a space or ';'), copied into out. */
-static bool clause_get(const char *clause, size_t len, const char *name, char *out,
-                       size_t outlen)
+static bool clause_get(const char *clause, size_t len, const char *name, char *out, size_t outlen)
 {
     size_t nl = strlen(name);
     for (size_t i = 0; i + nl <= len; i++) {
@@ -253,7 +252,8 @@ int main(int argc, char **argv)
     int run = 0, passed = 0, skipped = 0, rfc7489 = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(root, "cases"), i, c) {
+    json_array_foreach(json_object_get(root, "cases"), i, c)
+    {
         const char *test = json_string_value(json_object_get(c, "upstream_test"));
         json_t *opt = json_object_get(c, "options");
         if (json_is_false(json_object_get(opt, "dmarc"))) {
@@ -298,8 +298,7 @@ int main(int argc, char **argv)
             bool decided = got_dmarc[0] != '\0' && strcmp(got_dmarc, "fail") == 0;
             if (!decided) {
                 snprintf(got_dmarc, sizeof got_dmarc, "%s", au_result_name(o->result));
-                snprintf(got_from, sizeof got_from, "%s",
-                         o->from_domain ? o->from_domain : "none");
+                snprintf(got_from, sizeof got_from, "%s", o->from_domain ? o->from_domain : "none");
                 snprintf(got_policy, sizeof got_policy, "%s",
                          o->policy == AU_DMARC_POLICY_UNSET ? "none"
                                                             : au_dmarc_policy_name(o->policy));
@@ -312,7 +311,8 @@ int main(int argc, char **argv)
         run++;
         /* "dmarc=none" carries no header.from in this suite: nothing to compare. */
         bool ok = e.has_dmarc && strcmp(got_dmarc, e.dmarc) == 0 &&
-                  (e.from[0] == '\0' || strcasecmp(got_from, e.from) == 0) && strcmp(got_policy, e.policy) == 0;
+                  (e.from[0] == '\0' || strcasecmp(got_from, e.from) == 0) &&
+                  strcmp(got_policy, e.policy) == 0;
         if (ok)
             passed++;
         printf("%s %s: dmarc=%s header.from=%s policy=%s (want %s %s %s)%s%s%s\n",

@@ -22,8 +22,7 @@ struct counts {
     int run, passed;
 };
 
-static void run_file(const psl_ctx_t *psl, const char *tests, const char *label,
-                     struct counts *c)
+static void run_file(const psl_ctx_t *psl, const char *tests, const char *label, struct counts *c)
 {
     FILE *f = fopen(tests, "r");
     if (f == NULL) {

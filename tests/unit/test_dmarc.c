@@ -25,16 +25,21 @@
 struct parse_case {
     const char *text;
     enum au_dmarc_parse want;
-    enum au_dmarc_policy p, sp;   /* checked when want is OK */
+    enum au_dmarc_policy p, sp; /* checked when want is OK */
     unsigned pct;
     enum au_dmarc_align adkim, aspf;
     bool implied;
 };
 
-#define OK_(t, p_, sp_, pct_, ad, as)                                                   \
-    {t, AU_DMARC_PARSE_OK, AU_DMARC_POLICY_##p_, AU_DMARC_POLICY_##sp_, pct_,             \
-     AU_DMARC_ALIGN_##ad, AU_DMARC_ALIGN_##as, false}
-#define BAD(t, w) {t, AU_DMARC_PARSE_##w, 0, 0, 0, 0, 0, false}
+#define OK_(t, p_, sp_, pct_, ad, as)                                                              \
+    {                                                                                              \
+        t, AU_DMARC_PARSE_OK, AU_DMARC_POLICY_##p_, AU_DMARC_POLICY_##sp_, pct_,                   \
+            AU_DMARC_ALIGN_##ad, AU_DMARC_ALIGN_##as, false                                        \
+    }
+#define BAD(t, w)                                                                                  \
+    {                                                                                              \
+        t, AU_DMARC_PARSE_##w, 0, 0, 0, 0, 0, false                                                \
+    }
 
 static const struct parse_case parse_table[] = {
     /* 6.3: the tags and their defaults (pct 100, adkim/aspf relaxed). */
@@ -55,8 +60,8 @@ static const struct parse_case parse_table[] = {
     BAD("", NOT_DMARC),
     BAD("v=spf1 -all", NOT_DMARC),
     BAD("v=DMARC2; p=reject", NOT_DMARC),
-    BAD("v=dmarc1; p=reject", NOT_DMARC),   /* %x44.4d.41.52.43.31: exact */
-    BAD("p=reject; v=DMARC1", NOT_DMARC),   /* v MUST be first (6.3) */
+    BAD("v=dmarc1; p=reject", NOT_DMARC), /* %x44.4d.41.52.43.31: exact */
+    BAD("p=reject; v=DMARC1", NOT_DMARC), /* v MUST be first (6.3) */
     BAD("v=DMARC1 p=reject", NOT_DMARC),
     BAD("v=DMARC10; p=reject", NOT_DMARC),
     BAD("vv=DMARC1; p=reject", NOT_DMARC),
@@ -71,8 +76,8 @@ static const struct parse_case parse_table[] = {
     BAD("v=DMARC1; p=bogus; rua=not-a-uri", NO_POLICY),
     BAD("v=DMARC1; p=bogus; rua=mailto:a@example.com!x", NO_POLICY),
     /* 11.2: syntactically incorrect records -> permerror. */
-    BAD("v=DMARC1; p=none; reject", SYNTAX),  /* the authheaders "bad" record */
-    BAD("v=DMARC1; p=none; p=reject", SYNTAX),   /* duplicate (RFC 6376 3.2) */
+    BAD("v=DMARC1; p=none; reject", SYNTAX),   /* the authheaders "bad" record */
+    BAD("v=DMARC1; p=none; p=reject", SYNTAX), /* duplicate (RFC 6376 3.2) */
     BAD("v=DMARC1; p=none; P=reject", SYNTAX),
     BAD("v=DMARC1; p=none; v=DMARC1", SYNTAX),
     BAD("v=DMARC1; p=none; foo=1; foo=2", SYNTAX),
@@ -90,8 +95,8 @@ static const struct parse_case parse_table[] = {
     BAD("v=DMARC1; p=none; =x", SYNTAX),
     BAD("v=DMARC1; p=none; 1a=x", SYNTAX),
     BAD("v=DMARC1; p=none; a b=x", SYNTAX),
-    BAD("v=DMARC1; p=none; x=caf\xc3\xa9", SYNTAX),   /* non-ASCII */
-    BAD("v=DMARC1; p=none\r\n", SYNTAX),              /* control bytes */
+    BAD("v=DMARC1; p=none; x=caf\xc3\xa9", SYNTAX), /* non-ASCII */
+    BAD("v=DMARC1; p=none\r\n", SYNTAX),            /* control bytes */
     BAD("v=DMARC1; p=\x80reject", SYNTAX),
 };
 
@@ -103,8 +108,8 @@ static void test_parse_table(void **state)
         struct au_dmarc_record rec;
         enum au_dmarc_parse r = au_dmarc_record_parse(au_slice_cstr(c->text), &rec);
         if (r != c->want)
-            fail_msg("case %zu \"%s\": got %s (%s), want %s", i, c->text,
-                     au_dmarc_parse_name(r), rec.error, au_dmarc_parse_name(c->want));
+            fail_msg("case %zu \"%s\": got %s (%s), want %s", i, c->text, au_dmarc_parse_name(r),
+                     rec.error, au_dmarc_parse_name(c->want));
         if (r == AU_DMARC_PARSE_OK) {
             assert_int_equal(rec.p, c->p);
             assert_int_equal(rec.sp, c->sp);
@@ -125,9 +130,9 @@ static void test_parse_details(void **state)
     struct au_dmarc_record rec;
 
     /* 6.6.3 step 6: a valid rua turns a missing/invalid p into p=none. */
-    assert_int_equal(au_dmarc_record_parse(
-                         au_slice_cstr("v=DMARC1; rua=mailto:d@example.com!10m, bad"), &rec),
-                     AU_DMARC_PARSE_OK);
+    assert_int_equal(
+        au_dmarc_record_parse(au_slice_cstr("v=DMARC1; rua=mailto:d@example.com!10m, bad"), &rec),
+        AU_DMARC_PARSE_OK);
     assert_int_equal(rec.p, AU_DMARC_POLICY_NONE);
     assert_true(rec.p_implied);
     assert_int_equal(rec.rua_count, 1);
@@ -290,7 +295,10 @@ static void assert_clause(struct au_dmarc *d, const char *want)
     au_buf_free(&b);
 }
 
-#define DKIM1(res, dom) {(res), (dom)}
+#define DKIM1(res, dom)                                                                            \
+    {                                                                                              \
+        (res), (dom)                                                                               \
+    }
 
 static void test_pass_dkim_identical(void **state)
 {
@@ -303,6 +311,7 @@ static void test_pass_dkim_identical(void **state)
     assert_int_equal(w->queries, 1);
     assert_string_equal(w->asked[0], "_dmarc.example.com");
     assert_true(o->record_found);
+    assert_int_equal(o->discovery, AU_DMARC_FOUND);
     assert_string_equal(o->record_domain, "example.com");
     assert_int_equal(o->policy, AU_DMARC_POLICY_REJECT);
     assert_int_equal(o->disposition, AU_DMARC_POLICY_NONE);
@@ -329,7 +338,7 @@ static void test_relaxed_alignment(void **state)
     const struct au_dmarc_outcome *o = au_dmarc_outcome(d);
     assert_int_equal(o->result, AU_RESULT_PASS);
     assert_string_equal(o->from_domain, "example.com");
-    assert_true(o->row[0].aligned);     /* SPF aligned but failed */
+    assert_true(o->row[0].aligned); /* SPF aligned but failed */
     assert_false(o->row[0].passes);
     assert_true(o->row[1].passes);
     au_dmarc_free(d);
@@ -395,7 +404,7 @@ static void test_sp_for_subdomain(void **state)
     assert_int_equal(w->queries, 2);
     assert_string_equal(o->record_domain, "example.net");
     assert_true(o->subdomain);
-    assert_int_equal(o->result, AU_RESULT_FAIL);   /* adkim=s */
+    assert_int_equal(o->result, AU_RESULT_FAIL); /* adkim=s */
     assert_int_equal(o->policy, AU_DMARC_POLICY_QUARANTINE);
     assert_int_equal(o->disposition, AU_DMARC_POLICY_QUARANTINE);
     assert_clause(d,
@@ -443,6 +452,7 @@ static void test_record_selection(void **state)
     /* 6.6.3 step 5: two DMARC records: no DMARC processing, no org fallback. */
     struct au_dmarc *d = run(w, "multi.example.org", &ids);
     assert_int_equal(au_dmarc_outcome(d)->result, AU_RESULT_NONE);
+    assert_int_equal(au_dmarc_outcome(d)->discovery, AU_DMARC_MULTIPLE);
     assert_false(au_dmarc_outcome(d)->record_found);
     assert_int_equal(w->queries, 1);
     assert_clause(d, "");
@@ -477,6 +487,7 @@ static void test_record_selection(void **state)
     /* 11.2: a syntactically incorrect record: permerror, no org fallback. */
     d = run(w, "bad.example.com", &ids);
     assert_int_equal(au_dmarc_outcome(d)->result, AU_RESULT_PERMERROR);
+    assert_int_equal(au_dmarc_outcome(d)->discovery, AU_DMARC_INVALID);
     assert_int_equal(w->queries, 1);
     assert_clause(d, "dmarc=permerror header.from=bad.example.com");
     au_dmarc_free(d);
@@ -485,17 +496,19 @@ static void test_record_selection(void **state)
      * org domain's record (example.org) is not consulted. */
     d = run(w, "nop.example.org", &ids);
     assert_int_equal(au_dmarc_outcome(d)->result, AU_RESULT_NONE);
+    assert_int_equal(au_dmarc_outcome(d)->discovery, AU_DMARC_NO_POLICY);
     assert_int_equal(w->queries, 1);
     au_dmarc_free(d);
 
     /* No record anywhere. */
     d = run(w, "x.nothing.test", &ids);
     assert_int_equal(au_dmarc_outcome(d)->result, AU_RESULT_NONE);
+    assert_int_equal(au_dmarc_outcome(d)->discovery, AU_DMARC_NO_RECORD);
     assert_int_equal(w->queries, 2);
     assert_string_equal(w->asked[1], "_dmarc.nothing.test");
     assert_int_equal(au_dmarc_outcome(d)->policy, AU_DMARC_POLICY_UNSET);
     assert_int_equal(au_dmarc_outcome(d)->disposition, AU_DMARC_POLICY_NONE);
-    assert_clause(d, "");   /* DECISION: no clause without a record */
+    assert_clause(d, ""); /* DECISION: no clause without a record */
     au_dmarc_free(d);
 
     /* A public suffix as From domain is its own organizational domain:
@@ -518,6 +531,7 @@ static void test_temperror(void **state)
     assert_int_equal(o->result, AU_RESULT_TEMPERROR);
     assert_true(o->dns_temperror);
     assert_true(o->unsettled);
+    assert_int_equal(o->discovery, AU_DMARC_DNS_TEMPFAIL);
     assert_int_equal(w->queries, 1);
     assert_clause(d, "dmarc=temperror header.from=tempfail.example.com");
     au_dmarc_free(d);
@@ -573,14 +587,20 @@ static void test_temperror(void **state)
 static void test_bad_from(void **state)
 {
     struct world *w = *state;
-    static const char *const bad[] = {"", "exa mple.com", "a..b.com", ".example.com",
-                                      "example.com..", "<x@example.com>", "caf\xff.com"};
+    static const char *const bad[] = {"",
+                                      "exa mple.com",
+                                      "a..b.com",
+                                      ".example.com",
+                                      "example.com..",
+                                      "<x@example.com>",
+                                      "caf\xff.com"};
     struct au_dmarc_ids ids = {AU_RESULT_PASS, "example.com", 0, NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct au_dmarc *d = run(w, bad[i], &ids);
         assert_int_equal(w->queries, 0);
         assert_int_equal(au_dmarc_outcome(d)->result, AU_RESULT_PERMERROR);
         assert_null(au_dmarc_outcome(d)->from_domain);
+        assert_int_equal(au_dmarc_outcome(d)->discovery, AU_DMARC_BAD_FROM);
         assert_clause(d, "dmarc=permerror");
         au_dmarc_free(d);
     }
@@ -660,18 +680,12 @@ static void test_orgdomain(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),
-        cmocka_unit_test(test_parse_details),
-        cmocka_unit_test(test_parse_huge),
-        cmocka_unit_test(test_pass_dkim_identical),
-        cmocka_unit_test(test_relaxed_alignment),
-        cmocka_unit_test(test_strict_alignment),
-        cmocka_unit_test(test_sp_for_subdomain),
-        cmocka_unit_test(test_pct_recorded),
-        cmocka_unit_test(test_record_selection),
-        cmocka_unit_test(test_temperror),
-        cmocka_unit_test(test_bad_from),
-        cmocka_unit_test(test_step_contract),
+        cmocka_unit_test(test_parse_table),       cmocka_unit_test(test_parse_details),
+        cmocka_unit_test(test_parse_huge),        cmocka_unit_test(test_pass_dkim_identical),
+        cmocka_unit_test(test_relaxed_alignment), cmocka_unit_test(test_strict_alignment),
+        cmocka_unit_test(test_sp_for_subdomain),  cmocka_unit_test(test_pct_recorded),
+        cmocka_unit_test(test_record_selection),  cmocka_unit_test(test_temperror),
+        cmocka_unit_test(test_bad_from),          cmocka_unit_test(test_step_contract),
         cmocka_unit_test(test_orgdomain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
