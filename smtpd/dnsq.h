@@ -49,4 +49,9 @@ struct dnsq_run *dnsq_run_start(struct dnsq *d, au_step_fn step, void *check, dn
  * called. The check itself is the caller's to free afterwards. */
 void dnsq_run_cancel(struct dnsq_run *run);
 
+/* The resolver of a real-DNS dnsq, for tuning (the benchmark turns its
+ * cache off: resolver_set_cache); NULL over the stub. */
+struct resolver;
+struct resolver *dnsq_resolver(struct dnsq *d);
+
 #endif
