@@ -311,7 +311,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     else if (o->length >= 0)
         put_tag(&field, &col, "l=%" PRId64 ";", o->length);
     put_long(&field, &col, "h", hlist.data, true, false);
-    put_long(&field, &col, "bh", bh64, false, false);
+    put_tag(&field, &col, "bh=%s;", bh64);   /* kept whole: some verifiers dislike FWS in bh= */
     put_piece(&field, &col, "b=", 2, true);
 
     /* The header hash, by the verifier's own code. */

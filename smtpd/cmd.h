@@ -13,6 +13,7 @@ struct cmd {
     const char *summary;
 };
 
+int cmd_dkim(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 static const struct cmd commands[] = {
     {"serve", cmd_serve, "run the receiver"},
+    {"dkim", cmd_dkim, "make keys, sign, verify DKIM signatures"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,575 @@
+/*
+ * cmd_dkim - `authsink dkim keygen|sign|verify` (spec/cli.md).
+ *
+ * Public: cmd_dkim.
+ *
+ * The file and clock side of auth/dkim.c and auth/dkim_sign.c: read the
+ * message and the key, write the key files, read the clock, look keys up
+ * through the DNS options (smtpd/dns_opts.h).  Messages with bare LF line
+ * ends are taken as CRLF (a file edited on Unix); sign prints the message
+ * back with the line ends it came with.
+ *
+ * Limits: MESSAGE_MAX bytes of message.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "dkim.h"
+#include "dkim_sign.h"
+#include "dns_opts.h"
+#include "msg.h"
+#include "xalloc.h"
+
+#define MESSAGE_MAX (64u << 20)   /* bytes of message read by sign and verify */
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct au_buf b;
+    au_buf_init(&b, MESSAGE_MAX);
+    char tmp[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        rc = au_buf_append(&b, tmp, n);
+    bool err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (rc < 0 || err) {
+        fprintf(stderr, "authsink: %s: %s\n", path ? path : "stdin",
+                rc < 0 ? "message too large" : "read error");
+        au_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return au_buf_detach(&b);
+}
+
+/* Bare LF becomes CRLF. Sets *had_bare_lf. */
+static char *to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf)
+{
+    struct au_buf b;
+    au_buf_init(&b, AU_BUF_NOLIMIT);
+    au_buf_reserve(&b, len + len / 16);
+    *had_bare_lf = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+            au_buf_putc(&b, '\r');
+            *had_bare_lf = true;
+        }
+        au_buf_putc(&b, p[i]);
+    }
+    *outlen = b.len;
+    return au_buf_detach(&b);
+}
+
+/* Epoch seconds, or RFC 3339 (YYYY-MM-DDTHH:MM:SS with Z or +HH:MM). */
+static int parse_time(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s && *end == '\0' && errno == 0 && v >= 0) {
+        *out = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0;
+    if (sscanf(s, "%d-%d-%d%*1[Tt ]%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return -1;
+    const char *z = s + n;
+    if (*z == '.')
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            ;
+    long off = 0;
+    int oh, om;
+    if (*z == 'Z' || *z == 'z')
+        z++;
+    else if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2) {
+        off = (oh * 3600L + om * 60L) * (*z == '-' ? -1 : 1);
+        z += 6;
+    } else
+        return -1;
+    if (*z != '\0')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *out = (int64_t)t - off;
+    return 0;
+}
+
+static int write_file(const char *path, const char *data, size_t len, int mode_private)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (mode_private)
+        fchmod(fileno(f), 0600);
+    bool ok = fwrite(data, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        fprintf(stderr, "authsink: %s: write error\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static const char keygen_help[] =
+    "usage: authsink dkim keygen --selector S --domain D --out PREFIX\n"
+    "                            [--algorithm rsa-sha256|ed25519-sha256] [--bits N]\n\n"
+    "Makes a DKIM key pair: PREFIX.pem (the private key, PKCS#8 PEM, mode 0600) and\n"
+    "PREFIX.txt (the zone-file line to publish at S._domainkey.D, the record split\n"
+    "into 255-byte strings).\n\n"
+    "  --algorithm A   rsa-sha256 (default) or ed25519-sha256\n"
+    "  --bits N        RSA key size, default 2048 (512..16384; under 1024 Gmail\n"
+    "                  ignores the signature)\n"
+    "  --selector S    the selector (s=)\n"
+    "  --domain D      the signing domain (d=)\n"
+    "  --out PREFIX    where to write PREFIX.pem and PREFIX.txt\n";
+
+static int keygen(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"algorithm", required_argument, NULL, 'a'}, {"bits", required_argument, NULL, 'b'},
+        {"selector", required_argument, NULL, 's'},  {"domain", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},       {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *alg = "rsa-sha256", *sel = NULL, *dom = NULL, *out = NULL;
+    unsigned long bits = AU_DKIM_SIGN_RSA_BITS;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a': alg = optarg; break;
+        case 'b': {
+            char *end;
+            bits = strtoul(optarg, &end, 10);
+            if (*end || bits < AU_DKIM_SIGN_RSA_MIN_BITS || bits > AU_DKIM_RSA_MAX_BITS) {
+                fprintf(stderr, "authsink: --bits must be %d..%d\n", AU_DKIM_SIGN_RSA_MIN_BITS,
+                        AU_DKIM_RSA_MAX_BITS);
+                return 2;
+            }
+            break;
+        }
+        case 's': sel = optarg; break;
+        case 'd': dom = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(keygen_help, stdout); return 0;
+        default: fputs(keygen_help, stderr); return 2;
+        }
+    }
+    if (sel == NULL || dom == NULL || out == NULL || optind != argc) {
+        fputs(keygen_help, stderr);
+        return 2;
+    }
+    enum au_dkim_key_type type;
+    if (strcasecmp(alg, "rsa-sha256") == 0 || strcasecmp(alg, "rsa") == 0)
+        type = AU_DKIM_KEY_RSA;
+    else if (strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0)
+        type = AU_DKIM_KEY_ED25519;
+    else {
+        fprintf(stderr, "authsink: unknown algorithm '%s'\n", alg);
+        return 2;
+    }
+    EVP_PKEY *key = au_dkim_sign_keygen(type, (unsigned)bits);
+    if (key == NULL) {
+        fprintf(stderr, "authsink: key generation failed\n");
+        return 1;
+    }
+    struct au_buf pem, rec, zone;
+    au_buf_init(&pem, AU_BUF_NOLIMIT);
+    au_buf_init(&rec, AU_BUF_NOLIMIT);
+    au_buf_init(&zone, AU_BUF_NOLIMIT);
+    int rc = 1;
+    if (au_dkim_sign_pem(key, &pem) == 0 && au_dkim_sign_record(key, &rec) == 0 &&
+        au_dkim_sign_zone_line(sel, dom, au_buf_slice(&rec), &zone) == 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.pem", out);
+        if (write_file(path, pem.data, pem.len, 1) == 0) {
+            snprintf(path, sizeof path, "%s.txt", out);
+            if (write_file(path, zone.data, zone.len, 0) == 0)
+                rc = 0;
+        }
+    } else {
+        fprintf(stderr, "authsink: cannot encode the key\n");
+    }
+    au_buf_free(&pem);
+    au_buf_free(&rec);
+    au_buf_free(&zone);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+static const char sign_help[] =
+    "usage: authsink dkim sign --key PEM --domain D --selector S [options] [MESSAGE]\n\n"
+    "Prints MESSAGE (a file, or standard input when absent or -) with a\n"
+    "DKIM-Signature field on top.  The algorithm follows the key: rsa-sha256 for\n"
+    "RSA, ed25519-sha256 for Ed25519.\n\n"
+    "  --key FILE              private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed\n"
+    "  --domain D              d=\n"
+    "  --selector S            s=\n"
+    "  --canonicalization H/B  simple or relaxed for header/body; default relaxed/relaxed\n"
+    "  --headers h1,h2,...     h= exactly (repeat a name to oversign); default: From,\n"
+    "                          Subject, Date, To, Cc, Message-ID, MIME and list fields present\n"
+    "  --identity I            i= (an address or @domain within D)\n"
+    "  --body-length[=N]       l=: N bytes of canonicalized body, or all of it\n"
+    "  --expire T              x=: epoch seconds, RFC 3339, or +SECONDS from now\n"
+    "  --now T                 sign as if at T (t=); default: the clock\n"
+    "  --no-timestamp          no t= tag\n"
+    "  --rsa-sha1              sign with rsa-sha1 (for tests: Gmail does not accept it)\n";
+
+static int sign(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"domain", required_argument, NULL, 'd'},
+        {"selector", required_argument, NULL, 's'},
+        {"canonicalization", required_argument, NULL, 'c'},
+        {"headers", required_argument, NULL, 'H'},
+        {"identity", required_argument, NULL, 'i'},
+        {"body-length", optional_argument, NULL, 'l'},
+        {"expire", required_argument, NULL, 'x'},
+        {"now", required_argument, NULL, 'n'},
+        {"no-timestamp", no_argument, NULL, 'T'},
+        {"rsa-sha1", no_argument, NULL, '1'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct au_dkim_sign_opts o;
+    au_dkim_sign_opts_init(&o);
+    o.now = (int64_t)time(NULL);
+    const char *keyfile = NULL, *expire = NULL;
+    char *headers = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k': keyfile = optarg; break;
+        case 'd': o.domain = optarg; break;
+        case 's': o.selector = optarg; break;
+        case 'c': {
+            const char *slash = strchr(optarg, '/');
+            struct au_slice h = slash ? au_slice_make(optarg, (size_t)(slash - optarg))
+                                      : au_slice_cstr(optarg);
+            struct au_slice b = slash ? au_slice_cstr(slash + 1) : au_slice_cstr("simple");
+            int hc = au_dkim_canon_parse(h), bc = au_dkim_canon_parse(b);
+            if (hc < 0 || bc < 0) {
+                fprintf(stderr, "authsink: bad --canonicalization '%s'\n", optarg);
+                return 2;
+            }
+            o.hc = (enum au_dkim_canon)hc;
+            o.bc = (enum au_dkim_canon)bc;
+            break;
+        }
+        case 'H':
+            free(headers);
+            headers = au_xstrdup(optarg);
+            for (char *p = headers; *p; p++)
+                if (*p == ',')
+                    *p = ':';
+            break;
+        case 'i': o.identity = optarg; break;
+        case 'l':
+            if (optarg == NULL) {
+                o.length = AU_DKIM_SIGN_L_BODY;
+            } else {
+                char *end;
+                long long n = strtoll(optarg, &end, 10);
+                if (*end || n < 0) {
+                    fprintf(stderr, "authsink: bad --body-length '%s'\n", optarg);
+                    return 2;
+                }
+                o.length = n;
+            }
+            break;
+        case 'x': expire = optarg; break;
+        case 'n':
+            if (parse_time(optarg, &o.now) < 0) {
+                fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'T': o.timestamp = false; break;
+        case '1': o.alg = AU_DKIM_RSA_SHA1; break;
+        case 'h': fputs(sign_help, stdout); return 0;
+        default: fputs(sign_help, stderr); return 2;
+        }
+    }
+    if (keyfile == NULL || o.domain == NULL || o.selector == NULL || argc - optind > 1) {
+        fputs(sign_help, stderr);
+        free(headers);
+        return 2;
+    }
+    if (expire) {
+        int64_t t;
+        if (expire[0] == '+' && parse_time(expire + 1, &t) == 0)
+            o.expire = o.now + t;
+        else if (parse_time(expire, &t) == 0)
+            o.expire = t;
+        else {
+            fprintf(stderr, "authsink: bad --expire '%s'\n", expire);
+            free(headers);
+            return 2;
+        }
+    }
+    o.headers = headers;
+    size_t klen, len, clen;
+    char *ktext = read_all(keyfile, &klen);
+    if (ktext == NULL) {
+        free(headers);
+        return 1;
+    }
+    char err[256];
+    EVP_PKEY *key = au_dkim_sign_load_key(ktext, klen, err, sizeof err);
+    free(ktext);
+    if (key == NULL) {
+        fprintf(stderr, "authsink: %s: %s\n", keyfile, err);
+        free(headers);
+        return 1;
+    }
+    char *raw = read_all(argc > optind ? argv[optind] : NULL, &len);
+    if (raw == NULL) {
+        EVP_PKEY_free(key);
+        free(headers);
+        return 1;
+    }
+    bool bare;
+    char *msg = to_crlf(raw, len, &clen, &bare);
+    struct au_buf out;
+    au_buf_init(&out, AU_BUF_NOLIMIT);
+    int rc = au_dkim_sign(msg, clen, key, &o, &out, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "authsink: cannot sign: %s\n", err);
+    } else {
+        for (size_t i = 0; i < out.len; i++)
+            if (!(bare && out.data[i] == '\r'))
+                putchar(out.data[i]);
+        fwrite(raw, 1, len, stdout);
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "authsink: write error\n");
+            rc = -1;
+        }
+    }
+    au_buf_free(&out);
+    free(msg);
+    free(raw);
+    free(headers);
+    EVP_PKEY_free(key);
+    return rc < 0 ? 1 : 0;
+}
+
+static const char verify_help_head[] =
+    "usage: authsink dkim verify [MESSAGE] [--now T] [--json] [profile] [DNS options]\n\n"
+    "Verifies every DKIM-Signature of MESSAGE (a file, or standard input when absent\n"
+    "or -) as the receiver would, and prints one line per signature, top to bottom:\n"
+    "RESULT d=DOMAIN s=SELECTOR a=ALGORITHM: REASON.  Exit status 0 when at least\n"
+    "one signature passes, 1 when none does (or there is none), 2 on a usage error.\n\n"
+    "  --now T               verify as if at T (epoch seconds or RFC 3339), for x=\n"
+    "  --json                print a JSON array of {result, domain, selector, algorithm,\n"
+    "                        identity, headers, reason, key_bits, testing, ar}\n"
+    "  --allow-rsa-sha1      let rsa-sha1 signatures pass (Gmail: no)\n"
+    "  --min-rsa-bits N      shorter RSA keys give 'policy' (default 1024, as Gmail)\n"
+    "  --max-signatures N    signatures evaluated (default 10)\n";
+
+struct verify_feed {
+    struct au_dkim_verify *v;
+};
+
+static void vf_field(void *arg, struct au_slice name, struct au_slice raw)
+{
+    au_dkim_verify_field(arg, name, raw);
+}
+static void vf_end_headers(void *arg)
+{
+    au_dkim_verify_end_headers(arg);
+}
+static void vf_body(void *arg, const char *p, size_t n)
+{
+    au_dkim_verify_body(arg, p, n);
+}
+static void vf_end(void *arg)
+{
+    au_dkim_verify_end_body(arg);
+}
+
+static int verify(int argc, char **argv)
+{
+    enum { O_NOW = 1, O_JSON, O_SHA1, O_BITS, O_MAX, O_HELP };
+    static const struct option longopts[] = {
+        {"now", required_argument, NULL, O_NOW},
+        {"json", no_argument, NULL, O_JSON},
+        {"allow-rsa-sha1", no_argument, NULL, O_SHA1},
+        {"min-rsa-bits", required_argument, NULL, O_BITS},
+        {"max-signatures", required_argument, NULL, O_MAX},
+        {"help", no_argument, NULL, O_HELP},
+        DNS_OPTS_LONG,
+        {0},
+    };
+    struct dns_opts dopts;
+    dns_opts_init(&dopts);
+    struct au_dkim_config cfg;
+    au_dkim_config_default(&cfg);
+    int64_t now = (int64_t)time(NULL);
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = dns_opts_handle(&dopts, c, optarg);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
+        char *end;
+        switch (c) {
+        case O_NOW:
+            if (parse_time(optarg, &now) < 0) {
+                fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_JSON: json = true; break;
+        case O_SHA1: cfg.allow_rsa_sha1 = true; break;
+        case O_BITS:
+            cfg.min_rsa_bits = (unsigned)strtoul(optarg, &end, 10);
+            if (*end) {
+                fprintf(stderr, "authsink: bad --min-rsa-bits '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_MAX:
+            cfg.max_signatures = strtoul(optarg, &end, 10);
+            if (*end || cfg.max_signatures == 0 || cfg.max_signatures > AU_DKIM_SIGNATURES_HARD_MAX) {
+                fprintf(stderr, "authsink: --max-signatures must be 1..%d\n",
+                        AU_DKIM_SIGNATURES_HARD_MAX);
+                return 2;
+            }
+            break;
+        case O_HELP:
+            fputs(verify_help_head, stdout);
+            fputs(dns_opts_help, stdout);
+            return 0;
+        default:
+            fputs(verify_help_head, stderr);
+            fputs(dns_opts_help, stderr);
+            return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs(verify_help_head, stderr);
+        return 2;
+    }
+    size_t len, clen;
+    char *raw = read_all(argc > optind ? argv[optind] : NULL, &len);
+    if (raw == NULL)
+        return 1;
+    bool bare;
+    char *msg = to_crlf(raw, len, &clen, &bare);
+    free(raw);
+    struct dns_sync *dns = dns_sync_new(&dopts);
+    if (dns == NULL) {
+        free(msg);
+        return 1;
+    }
+    struct au_dkim_verify *v = au_dkim_verify_new(&cfg, now);
+    struct au_msg_sink sink = {vf_field, vf_end_headers, vf_body, vf_end, v};
+    struct au_msg *m = au_msg_new(&sink);
+    int rc = 1;
+    if (au_msg_feed(m, msg, clen) < 0 || au_msg_finish(m) < 0) {
+        fprintf(stderr, "authsink: the message header is larger than %d bytes or has more than %d fields\n",
+                AU_MSG_HEADER_MAX, AU_MSG_FIELDS_MAX);
+        goto out;
+    }
+    dns_sync_run(dns, au_dkim_verify_step, v);
+    au_dkim_verify_step(v, &(struct au_dns_batch){0});
+    json_t *arr = json ? json_array() : NULL;
+    struct au_buf ar;
+    au_buf_init(&ar, AU_BUF_NOLIMIT);
+    for (size_t i = 0; i < au_dkim_verify_count(v); i++) {
+        const struct au_dkim_sig_result *r = au_dkim_verify_result(v, i);
+        if (r == NULL)
+            continue;
+        if (r->result == AU_RESULT_PASS)
+            rc = 0;
+        au_buf_reset(&ar);
+        au_dkim_ar_clause(r, &ar);
+        if (json) {
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "result",
+                               au_result_name(r->result), "domain", r->domain, "selector",
+                               r->selector, "algorithm", r->algorithm, "identity", r->identity,
+                               "headers", r->headers, "reason", r->reason, "key_bits",
+                               (int)r->key_bits, "testing", r->testing, "ar", ar.data ? ar.data : ""));
+        } else {
+            printf("%s d=%s s=%s a=%s%s%s\n", au_result_name(r->result), r->domain, r->selector,
+                   r->algorithm, r->reason[0] ? ": " : "", r->reason);
+        }
+    }
+    if (json) {
+        char *s = json_dumps(arr, JSON_COMPACT);
+        puts(s ? s : "[]");
+        free(s);
+        json_decref(arr);
+    } else if (au_dkim_verify_count(v) == 0) {
+        printf("none: no DKIM-Signature\n");
+    }
+    if (au_dkim_verify_ignored(v) > 0 && !json)
+        printf("(%zu more signatures not evaluated: the limit is %zu)\n", au_dkim_verify_ignored(v),
+               cfg.max_signatures);
+    au_buf_free(&ar);
+out:
+    au_msg_free(m);
+    au_dkim_verify_free(v);
+    dns_sync_free(dns);
+    free(msg);
+    return rc;
+}
+
+static const char dkim_help[] =
+    "usage: authsink dkim keygen|sign|verify [OPTIONS]\n\n"
+    "  keygen   make a key pair and the TXT record to publish\n"
+    "  sign     add a DKIM-Signature to a message\n"
+    "  verify   check a message's DKIM signatures as the receiver does\n\n"
+    "Run 'authsink dkim COMMAND --help' for a command's options.\n";
+
+int cmd_dkim(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(dkim_help, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(dkim_help, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "keygen") == 0)
+        return keygen(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sign") == 0)
+        return sign(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return verify(argc - 1, argv + 1);
+    fprintf(stderr, "authsink: unknown dkim command '%s'\n", argv[1]);
+    fputs(dkim_help, stderr);
+    return 2;
+}
