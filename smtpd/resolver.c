@@ -219,7 +219,7 @@ size_t resolver_parse_resolv_conf(struct resolver_config *c, const char *text, s
         memcpy(line, text + start, n);
         line[n] = '\0';
         i++;
-        char word[32], addr[INET6_ADDRSTRLEN + 16];
+        char word[32], addr[64];
         if (sscanf(line, " %31s %63s", word, addr) != 2 || strcmp(word, "nameserver") != 0)
             continue;
         if (c->nservers >= RESOLVER_SERVERS_MAX)
