@@ -249,30 +249,40 @@ enum smtp_parse_rc smtp_parse_mail_params(struct au_slice params, struct smtp_ma
     bool has_val;
     while (next_param(&params, &key, &val, &has_val)) {
         if (au_slice_eq_ci(key, "SIZE")) {
-            if (out->size_given || !has_val || val.len == 0)
+            if (!has_val || val.len == 0)
                 return SMTP_EPARAM;
             uint64_t v = 0;
+            bool overflow = false;
             for (size_t i = 0; i < val.len; i++) {
                 if (!isdigit((unsigned char)val.ptr[i]))
                     return SMTP_EPARAM;
                 if (v > (UINT64_MAX - 9) / 10)
-                    out->size_overflow = true;
+                    overflow = true;
                 else
                     v = v * 10 + (uint64_t)(val.ptr[i] - '0');
             }
+            /* A parameter given twice with the same value is harmless (Python's
+             * smtplib repeats what send_message adds); different values are not. */
+            if (out->size_given && (v != out->size || overflow != out->size_overflow))
+                return SMTP_EPARAM;
             out->size = v;
+            out->size_overflow = overflow;
             out->size_given = true;
         } else if (au_slice_eq_ci(key, "BODY")) {
-            if (out->body != SMTP_BODY_NONE || !has_val)
+            if (!has_val)
                 return SMTP_EPARAM;
+            enum smtp_body b;
             if (au_slice_eq_ci(val, "7BIT"))
-                out->body = SMTP_BODY_7BIT;
+                b = SMTP_BODY_7BIT;
             else if (au_slice_eq_ci(val, "8BITMIME"))
-                out->body = SMTP_BODY_8BITMIME;
+                b = SMTP_BODY_8BITMIME;
             else
                 return SMTP_EPARAM;   /* BINARYMIME is not offered */
+            if (out->body != SMTP_BODY_NONE && out->body != b)
+                return SMTP_EPARAM;
+            out->body = b;
         } else if (au_slice_eq_ci(key, "SMTPUTF8")) {
-            if (out->smtputf8 || has_val)
+            if (has_val)
                 return SMTP_EPARAM;
             out->smtputf8 = true;
         } else {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SMTP throughput: Postfix's smtp-source drives authsink and Postfix's
+# smtp-sink (which does nothing) side by side on loopback, with the same
+# message size, count and concurrency, connections reused (-d).  Prints
+# messages per second for both and their ratio.  Bounded: a fixed message
+# count per run and a timeout on every run; both servers are stopped.
+set -euo pipefail
+: "${AUTHSINK:?run through scripts/bench}"
+SIZE=${BENCH_MSG_SIZE:-5120}
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+pa=$(free_port)
+"$AUTHSINK" serve --listen 127.0.0.1:"$pa" --maildir none --log /dev/null 2>"$tmp/authsink.err" &
+pids+=($!)
+ps_=$(free_port)
+smtp-sink -u nobody 127.0.0.1:"$ps_" 1024 &
+pids+=($!)
+for port in "$pa" "$ps_"; do
+  for _ in $(seq 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && break
+    sleep 0.1
+  done
+done
+
+rate() {   # port sessions messages -> messages per second
+  local start end
+  start=$(date +%s.%N)
+  timeout 120 smtp-source -d -s "$2" -m "$3" -l "$SIZE" -f bench@example.com -t alice@gmail.com \
+    127.0.0.1:"$1"
+  end=$(date +%s.%N)
+  python3 -c "print(round($3 / ($end - $start)))"
+}
+
+printf '%-14s %12s %12s %8s\n' concurrency authsink smtp-sink ratio
+for conc in 1 50; do
+  msgs=$(( conc == 1 ? 5000 : 40000 ))
+  a=$(rate "$pa" "$conc" "$msgs")
+  s=$(rate "$ps_" "$conc" "$msgs")
+  printf '%-14s %10s/s %10s/s %8s\n' "$conc" "$a" "$s" "$(python3 -c "print(round($a/$s, 2))")"
+done
+echo "(messages of $SIZE bytes; authsink with --maildir none; checks in the observe path)"
