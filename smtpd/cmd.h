@@ -14,6 +14,7 @@ struct cmd {
 };
 
 int cmd_dkim(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 #endif

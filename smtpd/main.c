@@ -13,6 +13,7 @@
 static const struct cmd commands[] = {
     {"serve", cmd_serve, "run the receiver"},
     {"dkim", cmd_dkim, "make keys, sign, verify DKIM signatures"},
+    {"dns", cmd_dns, "look names up through the stub or real DNS; benchmark it"},
 };
 
 static void usage(FILE *f)
