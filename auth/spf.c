@@ -303,6 +303,11 @@ static bool domain_ok(const char *d)
 {
     char tmp[AU_DNS_NAME_MAX + 1];
     size_t n = strlen(d);
+    if (d[0] == '[')
+        return false;   /* an address literal is not a domain name */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)d[i] <= 0x20 || (unsigned char)d[i] >= 0x7f)
+            return false;
     if (n && d[n - 1] == '.')
         n--;
     if (n > AU_DNS_NAME_MAX || make_name(d, n, tmp) < 0)
