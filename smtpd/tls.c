@@ -98,7 +98,11 @@ struct tls_conn {
 static void queue_error(char *err, size_t errlen, const char *what)
 {
     unsigned long e = ERR_get_error();
-    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+    const char *reason = NULL;
+    if (e && ERR_SYSTEM_ERROR(e)) /* errno from a file operation */
+        reason = strerror(ERR_GET_REASON(e));
+    else if (e)
+        reason = ERR_reason_error_string(e);
     if (errlen > 0) {
         if (reason)
             snprintf(err, errlen, "%s: %s", what, reason);

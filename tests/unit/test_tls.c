@@ -557,6 +557,7 @@ static void test_ctx_errors(void **state)
     char err[TLS_ERR_MAX] = "";
     assert_null(tls_ctx_new("/nonexistent/cert.pem", tls_ctx_key_file(fx.rsa), err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/cert.pem"));
+    assert_non_null(strstr(err, "No such file or directory"));
     assert_null(tls_ctx_new(tls_ctx_cert_file(fx.rsa), "/nonexistent/key.pem", err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/key.pem"));
     /* The RSA certificate with the EC key. */
