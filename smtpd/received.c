@@ -8,6 +8,7 @@
  */
 #include "received.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +51,8 @@ void received_date(char *out, size_t cap, time_t t)
     pacific_tm(t, &tm, &off);
     char base[64];
     strftime(base, sizeof base, "%a, %d %b %Y %H:%M:%S", &tm);
-    snprintf(out, cap, "%s -0%d00 (%s)", base, -off / 3600, off == -7 * 3600 ? "PDT" : "PST");
+    bool dst = off == -7 * 3600;
+    snprintf(out, cap, "%s %s (%s)", base, dst ? "-0700" : "-0800", dst ? "PDT" : "PST");
 }
 
 void received_iso8601(char *out, size_t cap, int64_t unix_ms)
