@@ -49,10 +49,9 @@ void received_date(char *out, size_t cap, time_t t)
     struct tm tm;
     int off;
     pacific_tm(t, &tm, &off);
-    char base[64];
-    strftime(base, sizeof base, "%a, %d %b %Y %H:%M:%S", &tm);
     bool dst = off == -7 * 3600;
-    snprintf(out, cap, "%s %s (%s)", base, dst ? "-0700" : "-0800", dst ? "PDT" : "PST");
+    size_t n = strftime(out, cap, "%a, %d %b %Y %H:%M:%S", &tm);
+    snprintf(out + n, cap - n, " %s (%s)", dst ? "-0700" : "-0800", dst ? "PDT" : "PST");
 }
 
 void received_iso8601(char *out, size_t cap, int64_t unix_ms)
