@@ -62,6 +62,8 @@
 #define TLS_SELF_SIGNED_KEY "authsink-tls-key.pem"
 #define TLS_RSA_BITS 2048
 #define TLS_SERIAL_BYTES 16
+/* notBefore is this far in the past, so clients whose clock runs behind accept it. */
+#define TLS_NOT_BEFORE_SLACK_SECONDS 3600
 /* RFC 5280 appendix A: ub-common-name. Longer host names go only in the SAN. */
 #define TLS_CN_MAX 64
 #define TLS_HOSTNAME_MAX 253
@@ -265,8 +267,7 @@ static X509 *make_cert(EVP_PKEY *key, const char *hostname, enum tls_key_type ty
         ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
     }
     BN_free(bn);
-    /* An hour of slack before now: clients whose clock runs behind still accept it. */
-    ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
+    ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -TLS_NOT_BEFORE_SLACK_SECONDS) != NULL &&
          X509_gmtime_adj(X509_getm_notAfter(x), (long)TLS_SELF_SIGNED_DAYS * 24 * 3600) != NULL &&
          X509_set_pubkey(x, key) == 1;
     X509_NAME *name = X509_get_subject_name(x);
