@@ -795,11 +795,18 @@ static enum run st_mx_wait(struct au_spf *s, struct au_dns_batch *b)
         return next_term(s);
     }
     clear_names(s);
-    for (size_t i = 0; i < a->count; i++)
-        if (a->rr[i].type == AU_DNS_MX && a->rr[i].u.mx.host[0]) {
-            s->names[s->nnames++] = au_xstrdup(a->rr[i].u.mx.host);
-            ask(s, b, a->rr[i].u.mx.host, addr_type(s));
+    for (size_t i = 0; i < a->count; i++) {
+        const char *host = a->rr[i].u.mx.host;
+        /* A name too long to ask for (escapes can make one) has no address. */
+        if (a->rr[i].type == AU_DNS_MX && host[0] && strlen(host) <= AU_DNS_NAME_MAX) {
+            s->names[s->nnames++] = au_xstrdup(host);
+            ask(s, b, host, addr_type(s));
         }
+    }
+    if (s->nnames == 0) {
+        trace_term(s, AU_SPF_OUT_NO_MATCH, "MX %s: no usable mail exchanger name", s->target);
+        return next_term(s);
+    }
     s->state = S_MX_ADDR_WAIT;
     return R_NEED_DNS;
 }

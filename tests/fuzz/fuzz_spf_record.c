@@ -49,13 +49,23 @@ static struct au_dns_answer *lookup(void *ctx, const struct au_dns_query *q)
         break;
     }
     case AU_DNS_MX:
-        au_dns_builder_add_mx(b, 60, 10, "mx1.example.com");
-        au_dns_builder_add_mx(b, 60, 20, "mx2.example.com");
+    case AU_DNS_PTR: {
+        /* Two fixed names and one made of the input's first bytes (any length). */
+        char odd[400];
+        size_t n = in->len < sizeof odd - 1 ? in->len : sizeof odd - 1;
+        memcpy(odd, in->text, n);
+        odd[n] = '\0';
+        if (q->type == AU_DNS_MX) {
+            au_dns_builder_add_mx(b, 60, 10, "mx1.example.com");
+            au_dns_builder_add_mx(b, 60, 20, "mx2.example.com");
+            au_dns_builder_add_mx(b, 60, 30, odd);
+        } else {
+            au_dns_builder_add_name(b, AU_DNS_PTR, 60, "mail.example.com");
+            au_dns_builder_add_name(b, AU_DNS_PTR, 60, "other.example.org");
+            au_dns_builder_add_name(b, AU_DNS_PTR, 60, odd);
+        }
         break;
-    case AU_DNS_PTR:
-        au_dns_builder_add_name(b, AU_DNS_PTR, 60, "mail.example.com");
-        au_dns_builder_add_name(b, AU_DNS_PTR, 60, "other.example.org");
-        break;
+    }
     }
     return au_dns_builder_finish(b);
 }

@@ -45,7 +45,8 @@ static const char zone[] =
     "helo.example.        TXT \"v=spf1 a -all\"\n"
     "helo.example.        A 192.0.2.5\n"
     "ptrerr.example.      TXT \"v=spf1 ptr ?all\"\n"
-    "b.example.           A 192.0.2.1\n";
+    "b.example.           A 192.0.2.1\n"
+    "longmx.example.      TXT \"v=spf1 mx ?all\"\n";
 
 struct world {
     struct au_dns_stub *stub;
@@ -69,6 +70,15 @@ static struct au_dns_answer *lookup(struct world *w, const struct au_dns_query *
         struct au_dns_builder *b = au_dns_builder_new();
         au_dns_builder_add_txt(b, AU_DNS_TXT, 300, parts, n);
         free(parts);
+        return au_dns_builder_finish(b);
+    }
+    if (q->type == AU_DNS_MX && strcasecmp(q->name, "longmx.example") == 0) {
+        /* One MX host whose name is longer than any query may be. */
+        char host[301];
+        memset(host, 'h', 300);
+        host[300] = '\0';
+        struct au_dns_builder *b = au_dns_builder_new();
+        au_dns_builder_add_mx(b, 300, 10, host);
         return au_dns_builder_finish(b);
     }
     return au_dns_stub_lookup(w->stub, q);
@@ -364,6 +374,10 @@ static void test_helo_identity_and_ptr_error(void **state)
     au_spf_free(spf);
     /* 5.5: a DNS error on the PTR lookup is no match, not temperror. */
     spf = eval(w, "192.0.2.4", "x@ptrerr.example", "h.example");
+    assert_int_equal(au_spf_result(spf), AU_RESULT_NEUTRAL);
+    au_spf_free(spf);
+    /* An MX host name too long to ask for is no address, not a broken batch. */
+    spf = eval(w, "192.0.2.4", "x@longmx.example", "h.example");
     assert_int_equal(au_spf_result(spf), AU_RESULT_NEUTRAL);
     au_spf_free(spf);
     /* IPv4-mapped IPv6 is IPv4. */
