@@ -381,6 +381,13 @@ static int bench(int argc, char **argv)
                p, b.count, secs, secs > 0 ? (double)b.count / secs : 0.0,
                b.status[AU_DNS_RECORDS], b.status[AU_DNS_NXDOMAIN], b.status[AU_DNS_NODATA],
                b.status[AU_DNS_TEMPFAIL], b.status[AU_DNS_MALFORMED]);
+        if (dnsq_resolver(d)) {
+            struct resolver_stats st;
+            resolver_get_stats(dnsq_resolver(d), &st);
+            printf("  resolver so far: %lu queries, %lu cache hits, %lu merged, %lu sent over "
+                   "UDP, %lu over TCP, %lu datagrams ignored\n",
+                   st.queries, st.cache_hits, st.merged, st.sent_udp, st.sent_tcp, st.ignored);
+        }
     }
     dnsq_free(d);
     uv_run(&loop, UV_RUN_DEFAULT);

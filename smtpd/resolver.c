@@ -642,10 +642,9 @@ static void start_attempt(struct rquery *rq)
         }
         rq->server = (const struct sockaddr *)&r->c.server[rq->attempt % r->c.nservers];
         rq->attempt++;
-        int n = au_dns_query_to_wire(&rq->q, random_id(), 1, rq->wire, sizeof rq->wire);
-        if (n < 0)
-            abort();   /* the name was checked in resolver_query */
-        rq->wirelen = (size_t)n;
+        uint16_t id = random_id();
+        rq->wire[0] = (uint8_t)(id >> 8);
+        rq->wire[1] = (uint8_t)id;
 
         struct udp_io *io = au_xcalloc(1, sizeof *io);
         io->r = r;
@@ -749,11 +748,6 @@ struct resolver_req *resolver_query(struct resolver *r, const struct au_dns_quer
     list_init(&req->link);
     r->st.queries++;
 
-    uint8_t probe[AU_DNS_WIRE_QUERY_MAX];
-    if (au_dns_query_to_wire(q, 0, 1, probe, sizeof probe) < 0) {
-        make_ready(r, req, au_dns_answer_status(AU_DNS_MALFORMED, 0, "bad name"));
-        return req;
-    }
     char key[RESOLVER_KEY_MAX];
     make_key(q, key);
     struct au_dns_answer *hit = cache_get(r, key);
@@ -771,8 +765,17 @@ struct resolver_req *resolver_query(struct resolver *r, const struct au_dns_quer
             return req;
         }
     }
+    /* The message is built once; each attempt writes a fresh id into it. */
+    uint8_t wire[AU_DNS_WIRE_QUERY_MAX];
+    int n = au_dns_query_to_wire(q, 0, 1, wire, sizeof wire);
+    if (n < 0) {
+        make_ready(r, req, au_dns_answer_status(AU_DNS_MALFORMED, 0, "bad name"));
+        return req;
+    }
     struct rquery *rq = au_xcalloc(1, sizeof *rq);
     rq->r = r;
+    memcpy(rq->wire, wire, (size_t)n);
+    rq->wirelen = (size_t)n;
     memcpy(rq->key, key, sizeof key);
     rq->q = *q;
     list_init(&rq->waiters);

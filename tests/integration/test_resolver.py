@@ -148,6 +148,7 @@ def start_nsd(tmp):
     logfile: "{tmp}/nsd.log"
     server-count: 1
     verbosity: 1
+    rrl-ratelimit: 0
 remote-control:
     control-enable: no
 zone:
