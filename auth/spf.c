@@ -710,6 +710,7 @@ static enum run st_terms(struct au_spf *s, struct au_dns_batch *b)
             }
             if (s->depth >= AU_SPF_DEPTH_MAX)   /* cannot happen below the lookup limit */
                 return over_lookups(s);
+            trace_term(s, AU_SPF_OUT_NONE, "evaluating the record of %s", s->target);
             push_frame(s, s->target, false);
             s->state = S_FETCH;
             return R_CONTINUE;
