@@ -51,9 +51,26 @@
 #include "xalloc.h"
 
 #define KEY_DER_MAX 4096   /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
+#define KEY_CACHE_EXTRA 8  /* parsed keys kept beyond one message's worth */
 
 struct field_ref {
     size_t off, len, name_off, name_len;
+};
+
+/* A key answer parsed once: kept across messages while the same answer
+ * (an immutable, reference-counted object, so its address is its identity)
+ * comes back from the driver's cache, with verification contexts ready. */
+struct key_entry {
+    struct au_dns_answer *ans;   /* a reference; NULL when the entry is free */
+    char name[AU_DNS_NAME_MAX + 1];
+    enum au_result err;          /* AU_RESULT_NONE when the key is usable */
+    char reason[AU_DKIM_REASON_MAX];
+    struct au_dkim_key_rec rec;  /* rec.p is not kept */
+    EVP_PKEY *pkey;
+    unsigned bits;
+    EVP_PKEY_CTX *rsa[2];        /* verify contexts by enum au_dkim_hash, made on first use */
+    EVP_MD_CTX *ed;              /* an initialized Ed25519 template, copied per use */
+    uint64_t used;               /* serial of the last message that used it */
 };
 
 struct key_slot {
@@ -61,9 +78,9 @@ struct key_slot {
     bool asked, have;
     enum au_result err;   /* AU_RESULT_NONE when the key is usable */
     char reason[AU_DKIM_REASON_MAX];
-    struct au_dkim_key_rec rec;   /* rec.p is not kept */
-    EVP_PKEY *pkey;
+    struct au_dkim_key_rec rec;
     unsigned bits;
+    struct key_entry *entry;   /* the parsed key, when err is NONE */
 };
 
 struct body_slot {
@@ -102,6 +119,10 @@ struct au_dkim_verify {
     size_t nsigs, ignored;
     struct key_slot *keys;
     size_t nkeys;
+    struct key_entry *cache;   /* max_signatures + KEY_CACHE_EXTRA entries */
+    size_t ncache;
+    uint64_t serial;           /* messages begun */
+    EVP_MD_CTX *edwork;
     struct body_slot *bodies;
     size_t nbodies;
     size_t pending[AU_DNS_BATCH_MAX];
@@ -144,6 +165,10 @@ struct au_dkim_verify *au_dkim_verify_new(const struct au_dkim_config *cfg, int6
     size_t m = v->cfg.max_signatures ? v->cfg.max_signatures : 1;
     v->sigs = au_xcalloc(m, sizeof *v->sigs);
     v->keys = au_xcalloc(m, sizeof *v->keys);
+    v->ncache = m + KEY_CACHE_EXTRA;
+    v->cache = au_xcalloc(v->ncache, sizeof *v->cache);
+    v->edwork = EVP_MD_CTX_new();
+    v->serial = 1;
     v->bodies = au_xcalloc(m, sizeof *v->bodies);
     for (size_t i = 0; i < m; i++)
         au_buf_init(&v->sigs[i].text, AU_BUF_NOLIMIT);
@@ -160,13 +185,24 @@ struct au_dkim_verify *au_dkim_verify_new(const struct au_dkim_config *cfg, int6
     return v;
 }
 
+static void entry_clear(struct key_entry *e)
+{
+    au_dns_answer_unref(e->ans);
+    e->ans = NULL;
+    EVP_PKEY_free(e->pkey);
+    e->pkey = NULL;
+    for (int i = 0; i < 2; i++) {
+        EVP_PKEY_CTX_free(e->rsa[i]);
+        e->rsa[i] = NULL;
+    }
+    EVP_MD_CTX_free(e->ed);
+    e->ed = NULL;
+}
+
 static void release_keys(struct au_dkim_verify *v)
 {
-    for (size_t i = 0; i < v->nkeys; i++) {
-        EVP_PKEY_free(v->keys[i].pkey);
-        v->keys[i].pkey = NULL;
-    }
     v->nkeys = 0;
+    v->serial++;
 }
 
 void au_dkim_verify_reset(struct au_dkim_verify *v, int64_t now)
@@ -187,6 +223,10 @@ void au_dkim_verify_free(struct au_dkim_verify *v)
     if (v == NULL)
         return;
     release_keys(v);
+    for (size_t i = 0; i < v->ncache; i++)
+        entry_clear(&v->cache[i]);
+    free(v->cache);
+    EVP_MD_CTX_free(v->edwork);
     size_t m = v->cfg.max_signatures ? v->cfg.max_signatures : 1;
     for (size_t i = 0; i < m; i++) {
         au_buf_free(&v->sigs[i].text);
@@ -288,7 +328,7 @@ static int key_slot_for(struct au_dkim_verify *v, const struct au_dkim_sig *sig)
     k->asked = k->have = false;
     k->err = AU_RESULT_NONE;
     k->reason[0] = '\0';
-    k->pkey = NULL;
+    k->entry = NULL;
     k->bits = 0;
     return (int)v->nkeys++;
 }
@@ -398,21 +438,33 @@ void au_dkim_verify_body(struct au_dkim_verify *v, const char *p, size_t n)
         au_dkim_body_canon_feed(&v->bodies[i].bc, p, n);
 }
 
-static bool verify_sig(struct au_dkim_verify *v, struct sig_slot *s, EVP_PKEY *pkey)
+static bool verify_sig(struct au_dkim_verify *v, struct sig_slot *s, struct key_entry *e)
 {
     bool ok = false;
     if (s->sig.alg == AU_DKIM_ED25519_SHA256) {
-        EVP_MD_CTX *m = EVP_MD_CTX_new();
-        ok = m && EVP_DigestVerifyInit_ex(m, NULL, NULL, NULL, NULL, pkey, NULL) == 1 &&
-             EVP_DigestVerify(m, s->sig.b_raw, s->sig.b_len, s->hdigest, s->hdlen) == 1;
-        EVP_MD_CTX_free(m);
+        /* Initializing fetches the algorithm; copying a ready context does not. */
+        if (e->ed == NULL) {
+            e->ed = EVP_MD_CTX_new();
+            if (e->ed && EVP_DigestVerifyInit_ex(e->ed, NULL, NULL, NULL, NULL, e->pkey, NULL) != 1) {
+                EVP_MD_CTX_free(e->ed);
+                e->ed = NULL;
+            }
+        }
+        ok = e->ed && v->edwork && EVP_MD_CTX_copy_ex(v->edwork, e->ed) == 1 &&
+             EVP_DigestVerify(v->edwork, s->sig.b_raw, s->sig.b_len, s->hdigest, s->hdlen) == 1;
     } else {
-        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-        ok = pc && EVP_PKEY_verify_init(pc) == 1 &&
-             EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(pc, md_of(v, au_dkim_tag_alg_hash(s->sig.alg))) == 1 &&
-             EVP_PKEY_verify(pc, s->sig.b_raw, s->sig.b_len, s->hdigest, s->hdlen) == 1;
-        EVP_PKEY_CTX_free(pc);
+        enum au_dkim_hash h = au_dkim_tag_alg_hash(s->sig.alg);
+        if (e->rsa[h] == NULL) {
+            EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, e->pkey, NULL);
+            if (pc && EVP_PKEY_verify_init(pc) == 1 &&
+                EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+                EVP_PKEY_CTX_set_signature_md(pc, md_of(v, h)) == 1)
+                e->rsa[h] = pc;
+            else
+                EVP_PKEY_CTX_free(pc);
+        }
+        ok = e->rsa[h] &&
+             EVP_PKEY_verify(e->rsa[h], s->sig.b_raw, s->sig.b_len, s->hdigest, s->hdlen) == 1;
     }
     ERR_clear_error();
     return ok;
@@ -482,7 +534,7 @@ static void settle(struct au_dkim_verify *v, struct sig_slot *s)
         seterr(s->reason, "body hash mismatch (signed bh=%s, computed %s)", want, got);
         return;
     }
-    if (!verify_sig(v, s, k->pkey)) {
+    if (!verify_sig(v, s, k->entry)) {
         s->result = AU_RESULT_FAIL;
         seterr(s->reason, "signature does not verify");
         return;
@@ -578,9 +630,8 @@ void au_dkim_verify_end_body(struct au_dkim_verify *v)
 }
 
 /* Turns a key answer into a usable key or a reason. */
-static void take_key(struct au_dkim_verify *v, struct key_slot *k, const struct au_dns_answer *a)
+static void parse_key(struct au_dkim_verify *v, struct key_entry *k, const struct au_dns_answer *a)
 {
-    k->have = true;
     switch (a->status) {
     case AU_DNS_RECORDS:
         break;
@@ -659,6 +710,40 @@ static void take_key(struct au_dkim_verify *v, struct key_slot *k, const struct 
         k->err = AU_RESULT_PERMERROR;
         seterr(k->reason, "key too long (%u bits, at most %u)", k->bits, AU_DKIM_RSA_MAX_BITS);
     }
+}
+
+/* Finds the answer among the parsed keys, or parses it into a free or
+ * least recently used entry that this message does not use. */
+static void take_key(struct au_dkim_verify *v, struct key_slot *k, struct au_dns_answer *a)
+{
+    k->have = true;
+    struct key_entry *e = NULL, *victim = NULL;
+    for (size_t i = 0; i < v->ncache && e == NULL; i++) {
+        struct key_entry *c = &v->cache[i];
+        if (c->ans == a && strcasecmp(c->name, k->name) == 0)
+            e = c;
+        else if (c->used != v->serial && (victim == NULL || c->ans == NULL ||
+                                           (victim->ans != NULL && c->used < victim->used)))
+            victim = c;
+    }
+    if (e == NULL) {
+        if (victim == NULL)
+            abort();   /* more keys in one message than slots: a broken invariant */
+        entry_clear(victim);
+        e = victim;
+        memcpy(e->name, k->name, sizeof e->name);
+        e->err = AU_RESULT_NONE;
+        e->reason[0] = '\0';
+        e->bits = 0;
+        parse_key(v, e, a);
+        e->ans = au_dns_answer_ref(a);
+    }
+    e->used = v->serial;
+    k->err = e->err;
+    memcpy(k->reason, e->reason, sizeof k->reason);
+    k->rec = e->rec;
+    k->bits = e->bits;
+    k->entry = e->err == AU_RESULT_NONE ? e : NULL;
 }
 
 enum au_step au_dkim_verify_step(void *check, struct au_dns_batch *batch)

@@ -129,10 +129,12 @@ void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon ca
     c->staged = 0;
 }
 
+/* Hands the staged bytes on, cut at l=; every byte is counted in total. */
 static void flush_stage(struct au_dkim_body_canon *c)
 {
     if (c->staged == 0)
         return;
+    c->total += c->staged;
     uint64_t room = c->limit - c->emitted;
     size_t n = c->staged;
     if ((uint64_t)n > room)
@@ -146,9 +148,6 @@ static void flush_stage(struct au_dkim_body_canon *c)
 
 static inline void put(struct au_dkim_body_canon *c, const char *p, size_t n)
 {
-    c->total += n;
-    if (c->emitted + c->staged >= c->limit)
-        return;   /* past l=: counted, not hashed */
     while (n > 0) {
         size_t room = AU_DKIM_CANON_STAGE - c->staged;
         size_t k = n < room ? n : room;
@@ -161,53 +160,131 @@ static inline void put(struct au_dkim_body_canon *c, const char *p, size_t n)
     }
 }
 
+static inline void put1(struct au_dkim_body_canon *c, char ch)
+{
+    c->stage[c->staged++] = ch;
+    if (c->staged == AU_DKIM_CANON_STAGE)
+        flush_stage(c);
+}
+
 /* Content follows: the held line ends (and relaxed's WSP) were not trailing. */
 static void release(struct au_dkim_body_canon *c)
 {
-    for (; c->crlf_pending > 0; c->crlf_pending--)
-        put(c, "\r\n", 2);
+    for (; c->crlf_pending > 0; c->crlf_pending--) {
+        put1(c, '\r');
+        put1(c, '\n');
+    }
     if (c->wsp_pending) {
-        put(c, " ", 1);
+        put1(c, ' ');
         c->wsp_pending = false;
     }
-    c->any = true;
 }
 
-void au_dkim_body_canon_feed(struct au_dkim_body_canon *c, const char *p, size_t n)
+/* simple: only CR is special (it may begin a held line end). */
+static void feed_simple(struct au_dkim_body_canon *c, const char *p, size_t n)
 {
-    bool relaxed = c->canon == AU_DKIM_CANON_RELAXED;
-    size_t i = 0;
-    while (i < n) {
-        char ch = p[i];
+    const char *end = p + n;
+    while (p < end) {
         if (c->cr_pending) {
             c->cr_pending = false;
-            if (ch == '\n') {
-                c->wsp_pending = false;   /* WSP at the end of a line goes */
+            if (*p == '\n') {
                 c->crlf_pending++;
-                i++;
+                p++;
                 continue;
             }
             release(c);
-            put(c, "\r", 1);
+            c->any = true;
+            put1(c, '\r');
+        }
+        if (*p == '\r') {
+            c->cr_pending = true;
+            p++;
+            continue;
+        }
+        const char *cr = memchr(p, '\r', (size_t)(end - p));
+        const char *stop = cr ? cr : end;
+        if (c->crlf_pending)
+            release(c);
+        c->any = true;
+        put(c, p, (size_t)(stop - p));
+        p = stop;
+    }
+}
+
+/* relaxed: CR, SP and HTAB are special; the rest is copied byte by byte
+ * straight into the stage.  The state lives in locals for the loop: stores
+ * into the stage are char stores, which the compiler must assume alias
+ * the struct, so fields would be reloaded for every byte. */
+#define EMIT(ch)                                                                               \
+    do {                                                                                       \
+        st[k++] = (ch);                                                                        \
+        if (k == AU_DKIM_CANON_STAGE) {                                                        \
+            c->staged = k;                                                                     \
+            flush_stage(c);                                                                    \
+            k = 0;                                                                             \
+        }                                                                                      \
+    } while (0)
+
+static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
+{
+    char *st = c->stage;
+    size_t k = c->staged;
+    bool cr = c->cr_pending, wsp = c->wsp_pending, any = c->any;
+    uint64_t crlf = c->crlf_pending;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (cr) {
+            cr = false;
+            if (ch == '\n') {
+                wsp = false;   /* WSP at the end of a line goes */
+                crlf++;
+                continue;
+            }
+            for (; crlf > 0; crlf--) {
+                EMIT('\r');
+                EMIT('\n');
+            }
+            if (wsp) {
+                EMIT(' ');
+                wsp = false;
+            }
+            any = true;
+            EMIT('\r');
         }
         if (ch == '\r') {
-            c->cr_pending = true;
-            i++;
-            continue;
+            cr = true;
+        } else if (ch == ' ' || ch == '\t') {
+            wsp = true;
+        } else {
+            if (crlf | wsp) {
+                for (; crlf > 0; crlf--) {
+                    EMIT('\r');
+                    EMIT('\n');
+                }
+                if (wsp) {
+                    EMIT(' ');
+                    wsp = false;
+                }
+            }
+            any = true;
+            EMIT(ch);
         }
-        if (relaxed && is_wsp(ch)) {
-            c->wsp_pending = true;
-            i++;
-            continue;
-        }
-        release(c);
-        /* A run of ordinary bytes goes out in one piece. */
-        size_t j = i + 1;
-        while (j < n && p[j] != '\r' && !(relaxed && is_wsp(p[j])))
-            j++;
-        put(c, p + i, j - i);
-        i = j;
     }
+    c->staged = k;
+    c->cr_pending = cr;
+    c->wsp_pending = wsp;
+    c->any = any;
+    c->crlf_pending = crlf;
+}
+
+#undef EMIT
+
+void au_dkim_body_canon_feed(struct au_dkim_body_canon *c, const char *p, size_t n)
+{
+    if (c->canon == AU_DKIM_CANON_RELAXED)
+        feed_relaxed(c, p, n);
+    else
+        feed_simple(c, p, n);
 }
 
 void au_dkim_body_canon_finish(struct au_dkim_body_canon *c)
@@ -215,14 +292,17 @@ void au_dkim_body_canon_finish(struct au_dkim_body_canon *c)
     if (c->cr_pending) {
         c->cr_pending = false;
         release(c);
-        put(c, "\r", 1);
+        c->any = true;
+        put1(c, '\r');
     }
     c->wsp_pending = false;
     c->crlf_pending = 0;
     /* simple: an empty body is one CRLF, and a body always ends in one;
      * relaxed: an empty body stays empty, a non-empty one ends in CRLF. */
-    if (c->canon == AU_DKIM_CANON_SIMPLE || c->any)
-        put(c, "\r\n", 2);
+    if (c->canon == AU_DKIM_CANON_SIMPLE || c->any) {
+        put1(c, '\r');
+        put1(c, '\n');
+    }
     flush_stage(c);
 }
 
