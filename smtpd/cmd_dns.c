@@ -51,7 +51,8 @@ static const char dns_help[] =
     "through the receiver's asynchronous DNS and prints lookups per second; '{}'\n"
     "in NAME becomes the lookup's number.  --passes K (default 1) repeats the\n"
     "pass: with the cache on, the first pass is cold and the others warm.\n"
-    "--no-cache turns the real resolver's cache off.\n"
+    "--no-cache turns the real resolver's cache off.  The cache keeps at most\n"
+    "10000 answers, the oldest leaving first, so a warm pass needs N <= 10000.\n"
     "\n"
     "  --json      (lookup) print one JSON object instead\n"
     "\n";
@@ -179,8 +180,9 @@ static int print_answer(const struct au_dns_query *q, const struct au_dns_answer
 /* NAME and TYPE into q. Returns 0, or 2 (usage) with a message printed. */
 static int make_query(const char *name, const char *type, struct au_dns_query *q)
 {
+    /* The types an answer can carry (struct au_dns_rr). */
     int t = au_dns_type_parse(type);
-    if (t < 0 || t == AU_DNS_ANY) {
+    if (t < 0 || t == AU_DNS_ANY || t == AU_DNS_SOA) {
         fprintf(stderr, "authsink: unknown DNS type '%s'\n", type);
         return 2;
     }

@@ -12,10 +12,12 @@
  *
  * Shape: an exchange ("rquery") per distinct (type, name) in flight, with
  * the requests waiting on it.  An attempt opens a fresh UDP socket bound to
- * port 0 (the kernel picks a random source port), sends, and arms the
- * query's timer for its share of the time; a truncated answer moves the
- * same attempt to TCP.  A failing attempt (timeout, network error, and with
- * more than one server SERVFAIL/REFUSED/garbage) moves to the next server.
+ * port 0 (the kernel picks a random source port) and connected to the
+ * server (so the kernel drops other senders, and "port unreachable" fails
+ * the attempt at once), sends, and arms the query's timer for its share of
+ * the time; a truncated answer moves the same attempt to TCP.  A failing
+ * attempt (timeout, network error, and with more than one server
+ * SERVFAIL/REFUSED/garbage) moves to the next server.
  * Finished exchanges put their requests on the ready list, which an idle
  * handle delivers: every callback runs from there, on a later loop turn.
  *
@@ -588,8 +590,14 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 {
     struct udp_io *io = container_of(h, struct udp_io, h);
     struct rquery *rq = io->rq;
-    if (rq == NULL || nread <= 0 || addr == NULL)
-        return;   /* errors on an unconnected socket: let the timer decide */
+    if (rq == NULL)
+        return;
+    if (nread < 0) {
+        attempt_failed(rq, nread == UV_ECONNREFUSED ? "connection refused" : "network error");
+        return;
+    }
+    if (nread == 0 || addr == NULL)
+        return;
     const uint8_t *d = (const uint8_t *)buf->base;
     if ((flags & UV_UDP_PARTIAL) || !same_addr(addr, rq->server) ||
         !au_dns_wire_answers(rq->wire, rq->wirelen, d, (size_t)nread)) {
@@ -662,11 +670,15 @@ static void start_attempt(struct rquery *rq)
         else
             uv_ip4_addr(lo ? "127.0.0.1" : "0.0.0.0", 0, (struct sockaddr_in *)&local);
         uv_buf_t b = uv_buf_init((char *)rq->wire, (unsigned)rq->wirelen);
+        /* Connected: the kernel drops datagrams from other addresses, and
+         * an ICMP "port unreachable" comes back as an error at once. */
         int rc = uv_udp_bind(&io->h, (const struct sockaddr *)&local, 0);
+        if (rc == 0)
+            rc = uv_udp_connect(&io->h, rq->server);
         if (rc == 0)
             rc = uv_udp_recv_start(&io->h, udp_alloc, udp_recv);
         if (rc == 0) {
-            rc = uv_udp_try_send(&io->h, &b, 1, rq->server);
+            rc = uv_udp_try_send(&io->h, &b, 1, NULL);
             if (rc > 0)
                 rc = 0;
         }

@@ -491,6 +491,43 @@ static void test_cancel_and_free(void **state)
     assert_int_equal(g2.called, 0);
 }
 
+/* Nobody on the port: the ICMP error fails each attempt at once. */
+static void test_refused(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_udp_t probe;
+    uv_udp_init(&loop, &probe);
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    assert_int_equal(uv_udp_bind(&probe, (const struct sockaddr *)&a, 0), 0);
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    uv_udp_getsockname(&probe, (struct sockaddr *)&ss, &len);
+    int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    uv_close((uv_handle_t *)&probe, NULL);
+    uv_run(&loop, UV_RUN_NOWAIT);
+
+    struct resolver_config c;
+    char addr[64], err[128];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    assert_int_equal(resolver_config_init(&c, addr, 5000, err, sizeof err), 0);
+    struct resolver *r = resolver_new(&loop, &c);
+    struct got g = {0};
+    struct au_dns_query q = {.type = AU_DNS_A, .name = "plain.test"};
+    resolver_query(r, &q, got_cb, &g);
+    uint64_t t0 = uv_now(&loop);
+    while (!g.called)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_true(uv_now(&loop) - t0 < 2000);   /* not the 5 s timeout */
+    assert_int_equal(g.a->status, AU_DNS_TEMPFAIL);
+    assert_string_equal(g.a->detail, "connection refused");
+    au_dns_answer_unref(g.a);
+    resolver_free(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_parse_addr(void **state)
 {
     static const struct {
@@ -539,6 +576,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_free, setup, teardown),
+        cmocka_unit_test(test_refused),
         cmocka_unit_test(test_parse_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
