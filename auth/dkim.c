@@ -123,6 +123,7 @@ struct au_dkim_verify {
     size_t ncache;
     uint64_t serial;           /* messages begun */
     EVP_MD_CTX *edwork;
+    EVP_MD_CTX *hctx;          /* header hashes, reused */
     struct body_slot *bodies;
     size_t nbodies;
     size_t pending[AU_DNS_BATCH_MAX];
@@ -168,6 +169,7 @@ struct au_dkim_verify *au_dkim_verify_new(const struct au_dkim_config *cfg, int6
     v->ncache = m + KEY_CACHE_EXTRA;
     v->cache = au_xcalloc(v->ncache, sizeof *v->cache);
     v->edwork = EVP_MD_CTX_new();
+    v->hctx = EVP_MD_CTX_new();
     v->serial = 1;
     v->bodies = au_xcalloc(m, sizeof *v->bodies);
     for (size_t i = 0; i < m; i++)
@@ -177,7 +179,7 @@ struct au_dkim_verify *au_dkim_verify_new(const struct au_dkim_config *cfg, int6
     au_buf_init(&v->scratch2, AU_BUF_NOLIMIT);
     v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     v->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-    if (v->sha256 == NULL || v->sha1 == NULL) {
+    if (v->sha256 == NULL || v->sha1 == NULL || v->hctx == NULL || v->edwork == NULL) {
         fprintf(stderr, "authsink: OpenSSL has no SHA-256 or SHA-1\n");
         exit(1);
     }
@@ -227,6 +229,7 @@ void au_dkim_verify_free(struct au_dkim_verify *v)
         entry_clear(&v->cache[i]);
     free(v->cache);
     EVP_MD_CTX_free(v->edwork);
+    EVP_MD_CTX_free(v->hctx);
     size_t m = v->cfg.max_signatures ? v->cfg.max_signatures : 1;
     for (size_t i = 0; i < m; i++) {
         au_buf_free(&v->sigs[i].text);
@@ -394,8 +397,9 @@ static void prepare_sig(struct au_dkim_verify *v, struct sig_slot *s)
     au_buf_append(&v->scratch2, raw, text_off + s->sig.b_voff);
     au_buf_append(&v->scratch2, raw + text_off + s->sig.b_vend, fr->len - text_off - s->sig.b_vend);
     au_dkim_canon_header(s->sig.hc, au_buf_slice(&v->scratch2), true, &v->scratch);
-    if (!EVP_Digest(v->scratch.data, v->scratch.len, s->hdigest, &s->hdlen,
-                    md_of(v, au_dkim_tag_alg_hash(s->sig.alg)), NULL)) {
+    if (!EVP_DigestInit_ex2(v->hctx, md_of(v, au_dkim_tag_alg_hash(s->sig.alg)), NULL) ||
+        !EVP_DigestUpdate(v->hctx, v->scratch.data, v->scratch.len) ||
+        !EVP_DigestFinal_ex(v->hctx, s->hdigest, &s->hdlen)) {
         fprintf(stderr, "authsink: OpenSSL digest failed\n");
         exit(1);
     }
