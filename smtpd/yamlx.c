@@ -484,6 +484,51 @@ static int build(struct yamlx_doc *d, struct fy_parser *fyp, struct fy_diag *dia
     return 0;
 }
 
+/*
+ * YAML 1.2 (5.1, 5.2) wants UTF-8 of printable characters: TAB, LF, CR and
+ * everything from U+0020 on but DEL, the C1 controls other than NEL, the
+ * surrogates and U+FFFE/U+FFFF.  Checking this before libfyaml sees the text
+ * gives a clear message, and also keeps libfyaml 0.7.12 from looping forever
+ * on an invalid byte inside a directive.  Returns 0, or -1 with the error.
+ */
+static int check_text(struct yamlx_doc *d, const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int line = 1, col = 1;
+    size_t i = 0;
+    if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        i = 3;   /* a byte order mark */
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                : (c & 0xF8) == 0xF0 ? 4 : 0;
+        unsigned long cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+        bool ok = n > 0 && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++) {
+            ok = (p[i + k] & 0xC0) == 0x80;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        /* no overlong forms, no surrogates, nothing past U+10FFFF */
+        if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+                   (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
+            ok = false;
+        if (!ok)
+            return yamlx_fail_at(d, line, col, "not valid UTF-8 (byte 0x%02X)", c);
+        if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7F ||
+            (cp >= 0x80 && cp <= 0x9F && cp != 0x85) || cp == 0xFFFE || cp == 0xFFFF)
+            return yamlx_fail_at(d, line, col, "control character U+%04lX is not allowed in YAML",
+                                 cp);
+        if (cp == '\n') {
+            line++;
+            col = 1;
+        } else if (cp != '\r') {
+            col++;
+        }
+        i += n;
+    }
+    return 0;
+}
+
 struct yamlx_doc *yamlx_parse(const char *text, size_t len, const char *file,
                               struct au_buf *err)
 {
@@ -492,6 +537,10 @@ struct yamlx_doc *yamlx_parse(const char *text, size_t len, const char *file,
     d->err = err;
     d->text = text;
     d->text_len = len;
+    if (check_text(d, text, len) != 0) {
+        yamlx_free(d);
+        return NULL;
+    }
 
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
