@@ -16,6 +16,7 @@ struct cmd {
 int cmd_dkim(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 static const struct cmd commands[] = {
     {"serve", cmd_serve, "run the receiver"},
+    {"check", cmd_check, "judge one message as the receiver would, without SMTP"},
     {"dkim", cmd_dkim, "make keys, sign, verify DKIM signatures"},
     {"dns", cmd_dns, "look names up through the stub or real DNS; benchmark it"},
     {"spf", cmd_spf, "evaluate SPF (RFC 7208) for an address, MAIL FROM and HELO"},
