@@ -20,6 +20,7 @@
 #include "dns_opts.h"
 #include "spf.h"
 #include "spf_json.h"
+#include "spf_macro.h"
 #include "spf_suite.h"
 
 #define SPF_BENCH_MAX 1000000
@@ -38,6 +39,9 @@ static const char help[] =
     "  --identity ID         mailfrom (default) or helo: which identity to check\n"
     "  --receiver NAME       the receiving host for %{r} (default mx.google.com)\n"
     "  --now T               evaluate as if at T (epoch seconds or RFC 3339), for %{t}\n"
+    "  --default-explanation TEXT\n"
+    "                        the explanation of a fail without a usable exp= (macros\n"
+    "                        allowed; default: \"" AU_SPF_DEFAULT_EXPLANATION "\")\n"
     "  --json                print the spf JSON object (with the trace) instead\n"
     "  --trace               print the trace after the result\n"
     "  --headers             print Gmail's Received-SPF header and A-R clause after the result\n"
@@ -131,8 +135,8 @@ static int bench(const char *file, long rounds)
 
 int cmd_spf(int argc, char **argv)
 {
-    enum { O_IP = 1, O_FROM, O_HELO, O_ID, O_RECV, O_NOW, O_JSON, O_TRACE, O_HEADERS, O_SUITE,
-           O_BENCH, O_HELP };
+    enum { O_IP = 1, O_FROM, O_HELO, O_ID, O_RECV, O_NOW, O_DEFEXP, O_JSON, O_TRACE, O_HEADERS,
+           O_SUITE, O_BENCH, O_HELP };
     static const struct option longopts[] = {
         {"ip", required_argument, NULL, O_IP},
         {"mail-from", required_argument, NULL, O_FROM},
@@ -140,6 +144,7 @@ int cmd_spf(int argc, char **argv)
         {"identity", required_argument, NULL, O_ID},
         {"receiver", required_argument, NULL, O_RECV},
         {"now", required_argument, NULL, O_NOW},
+        {"default-explanation", required_argument, NULL, O_DEFEXP},
         {"json", no_argument, NULL, O_JSON},
         {"trace", no_argument, NULL, O_TRACE},
         {"headers", no_argument, NULL, O_HEADERS},
@@ -187,6 +192,13 @@ int cmd_spf(int argc, char **argv)
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
                 return 2;
             }
+            break;
+        case O_DEFEXP:
+            if (au_spf_macro_check(au_slice_cstr(optarg), AU_SPF_MACRO_EXP, NULL, 0) < 0) {
+                fprintf(stderr, "authsink: --default-explanation is not a valid macro string\n");
+                return 2;
+            }
+            p.default_explanation = optarg;
             break;
         case O_JSON: json = true; break;
         case O_TRACE: trace = true; break;
