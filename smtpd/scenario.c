@@ -107,12 +107,14 @@ static const char *dns_name_error(const char *s)
         return "is empty";
     if (len > AU_DNS_NAME_MAX)
         return "is longer than 253 bytes";
+    if (s[len - 1] == '.')
+        return "ends with a dot";
     size_t label = 0;
     for (size_t i = 0; i <= len; i++) {
         char c = s[i];
         if (c == '.' || c == 0) {
             if (label == 0)
-                return c == '.' && i == len - 1 ? "ends with a dot" : "has an empty label";
+                return "has an empty label";
             label = 0;
             continue;
         }

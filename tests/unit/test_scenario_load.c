@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -135,7 +136,15 @@ static const struct broken broken[] = {
      "a dns fault: missing required key 'type'"},
     {"scenario: t\ndns:\n  faults:\n    - {name: a..example, type: A, fault: timeout}\n" CONV, 4,
      14, "fault name 'a..example' has an empty label"},
+    {"scenario: t\ndns:\n  faults:\n    - {name: a.example.., type: A, fault: timeout}\n" CONV,
+     4, 14, "fault name 'a.example..' ends with a dot"},
     /* keys */
+    {"scenario: t\nkeys:\n  - {domain: example.com., selector: s1, algorithm: rsa-sha256}\n"
+     CONV,
+     3, 14, "key domain 'example.com.' ends with a dot"},
+    {"scenario: t\nkeys:\n  - {domain: example.com, selector: \"s 1\", algorithm: rsa-sha256}\n"
+     CONV,
+     3, 37, "key selector 's 1' has a character other than"},
     {"scenario: t\nkeys:\n  - {domain: example.com, selector: s1, algorithm: rsa-sha1}\n" CONV,
      3, 52, "algorithm: unknown value 'rsa-sha1' (expected one of rsa-sha256, ed25519-sha256)"},
     {"scenario: t\nkeys:\n  - domain: example.com\n    selector: s1\n    algorithm: rsa-sha256\n"
@@ -525,6 +534,37 @@ static void test_every_key(void **state)
     au_buf_free(&err);
 }
 
+/* Relative paths in a scenario are read from the scenario's own folder,
+ * whatever the current directory. */
+static void test_relative_paths(void **state)
+{
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(tmpdir), 0);
+    assert_int_equal(mkdir("rel", 0700), 0);
+    write_file("rel/s.yaml", "scenario: t\ndns: {files: [../good.zone]}\n" CONV);
+    write_file("top.yaml", "scenario: t\ndns: {files: [good.zone]}\n" CONV);
+    write_file("rel/bad.yaml", "scenario: t\ndns: {files: [good.zone]}\n" CONV);
+    struct au_buf err;
+    au_buf_init(&err, AU_BUF_NOLIMIT);
+    struct scenario *s = scenario_load("rel/s.yaml", &err);
+    assert_non_null(s);
+    assert_string_equal(s->dir, "rel");
+    assert_string_equal(s->files[0].path, "rel/../good.zone");
+    assert_string_equal(s->files[0].text, "a.example. 300 IN A 192.0.2.1\n");
+    scenario_free(s);
+    s = scenario_load("top.yaml", &err);
+    assert_non_null(s);
+    assert_string_equal(s->dir, ".");
+    scenario_free(s);
+    /* good.zone is beside top.yaml, not beside rel/bad.yaml */
+    assert_null(scenario_load("rel/bad.yaml", &err));
+    assert_string_equal(err.data, "rel/bad.yaml:2:15: zone file: cannot read 'good.zone': No "
+                                  "such file or directory");
+    au_buf_free(&err);
+    assert_int_equal(chdir(cwd), 0);
+}
+
 static void mkdirs(const char *rel)
 {
     char path[512];
@@ -617,12 +657,89 @@ static void test_yamlx_types(void **state)
     au_buf_free(&err);
 }
 
+/* Hostile YAML for yamlx_parse itself: the position and message of the
+ * error, or NULL for a text that must parse. */
+static const struct {
+    const char *text;
+    size_t len;   /* 0: strlen */
+    const char *want;
+} hostile[] = {
+    {"a: {b: 1, b: 2}\n", 0, "t.yaml:1:11: duplicate key 'b' (first at line 1, column 5)"},
+    {"a:\n  b: 1\n  c: [1]\n  b: 2\n", 0, "t.yaml:4:3: duplicate key 'b' (first at line 2, "
+                                          "column 3)"},
+    {"? [a]\n: 1\n", 0, "t.yaml:1:3: a mapping key must be a scalar, not a sequence"},
+    {"{[a]: 1}\n", 0, "t.yaml:1:2: a mapping key must be a scalar, not a sequence"},
+    {"a: 1\n---\nb: 2\n", 0, "t.yaml:2:1: only one YAML document is allowed in a file"},
+    {"a: !t x\n", 0, "t.yaml:1:4: tags (!name) are not supported"},
+    {"a: &x [1]\n", 0, "t.yaml:1:4: anchors (&name) are not supported"},
+    {"a: \x7f\n", 0, "t.yaml:1:4: control character U+007F is not allowed in YAML"},
+    {"a: \xc2\x85\n", 0, NULL},   /* NEL is printable in YAML */
+    {"a: \xc2\x80\n", 0, "t.yaml:1:4: control character U+0080"},
+    {"a: \xc0\xaf\n", 0, "t.yaml:1:4: not valid UTF-8 (byte 0xC0)"},       /* overlong '/' */
+    {"a: \xed\xa0\x80\n", 0, "t.yaml:1:4: not valid UTF-8 (byte 0xED)"},   /* a surrogate */
+    {"a: \xf4\x90\x80\x80\n", 0, "t.yaml:1:4: not valid UTF-8 (byte 0xF4)"}, /* > U+10FFFF */
+    {"a: \xe2\x82\n", 0, "t.yaml:1:4: not valid UTF-8 (byte 0xE2)"},         /* cut short */
+    {"a:\n  - \xe2\x82\xac\xe2\x82\xac x\x01", 0, "t.yaml:2:9: control character U+0001"},
+    {"a: 1\0b: 2\n", 10, "t.yaml:1:5: control character U+0000"},
+    {"\xef\xbb\xbf" "a: [\n", 0, "t.yaml:2:1: YAML syntax error"},
+    {"", 0, NULL},
+    {"# nothing but a comment\n", 0, NULL},
+    {"a: 'it''s'\r\nb: \"\\u00e9\"\r\n", 0, NULL},
+};
+
+static void test_yamlx_hostile(void **state)
+{
+    struct au_buf err;
+    au_buf_init(&err, AU_BUF_NOLIMIT);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        size_t len = hostile[i].len ? hostile[i].len : strlen(hostile[i].text);
+        au_buf_reset(&err);
+        struct yamlx_doc *d = yamlx_parse(hostile[i].text, len, "t.yaml", &err);
+        bool ok = hostile[i].want
+                      ? !d && err.data && strncmp(err.data, hostile[i].want,
+                                                  strlen(hostile[i].want)) == 0
+                      : d != NULL;
+        if (!ok) {
+            print_error("hostile %zu: want %s\n           got %s\n", i,
+                        hostile[i].want ? hostile[i].want : "(parsed)",
+                        d ? "(parsed)" : err.data);
+            bad++;
+        }
+        yamlx_free(d);
+    }
+    /* nesting: 64 levels parse, the 65th is refused where it opens */
+    char deep[200];
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    deep[130] = 0;
+    struct yamlx_doc *d = yamlx_parse(deep + 1, 128, "t.yaml", &err);
+    assert_non_null(d);
+    yamlx_free(d);
+    assert_null(yamlx_parse(deep, 130, "t.yaml", &err));
+    assert_string_equal(err.data, "t.yaml:1:65: nested deeper than 64 levels");
+    /* the quoted scalars above: values and positions */
+    const char *t = "a: 'it''s'\nb: \"x\\0y\"\n";
+    d = yamlx_parse(t, strlen(t), "t.yaml", &err);
+    assert_non_null(d);
+    const struct yamlx_node *a = yamlx_get(yamlx_root(d), "a");
+    assert_string_equal(a->str, "it's");
+    assert_int_equal(a->col, 4);
+    const char *s;
+    assert_int_equal(yamlx_str(d, yamlx_get(yamlx_root(d), "b"), "b", &s), -1);
+    assert_string_equal(err.data, "t.yaml:2:4: b: NUL bytes are not allowed");
+    yamlx_free(d);
+    au_buf_free(&err);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken_files),   cmocka_unit_test(test_unreadable_scenario),
         cmocka_unit_test(test_example),        cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_collect),        cmocka_unit_test(test_yamlx_types),
+        cmocka_unit_test(test_yamlx_hostile),  cmocka_unit_test(test_relative_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
