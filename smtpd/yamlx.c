@@ -15,7 +15,9 @@
  *
  * Syntax errors come from libfyaml's diagnostics, collected rather than
  * printed (fy_diag_set_collect_errors), and are reported with the first
- * error's line and column, which libfyaml gives 1-based.
+ * error's line and column, which libfyaml gives 1-based.  Columns count
+ * characters, not bytes, as libfyaml's do.  The text is checked to be UTF-8
+ * of printable characters before libfyaml sees it (check_text).
  *
  * Limits: YAMLX_FILE_MAX bytes per file, YAMLX_DEPTH_MAX levels of nesting.
  */

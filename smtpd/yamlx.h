@@ -5,7 +5,8 @@
  * A file is parsed once into a tree of scalars, sequences and mappings, each
  * node carrying its 1-based line and column.  The tree is deliberately plain
  * YAML: anchors, aliases, tags and more than one document are refused, and so
- * are duplicate mapping keys and keys that are not scalars.  Consumers then
+ * are duplicate mapping keys, keys that are not scalars, and text that is not
+ * UTF-8 of YAML's printable characters (YAML 1.2 5.1, 5.2).  Consumers then
  * walk it with the getters below, which check types and values and, on the
  * first problem, write one message into the error buffer given at parse time.
  * Every getter returns 0, or -1 once an error is recorded; only the first
