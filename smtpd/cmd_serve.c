@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dns_opts.h"
 #include "server.h"
 #include "yamlx.h"
 
@@ -33,6 +34,8 @@ enum {
     OPT_CONNS_IP,
     OPT_WORKERS,
     OPT_GRACE,
+    OPT_KEEP,
+    OPT_ADV_XCLIENT,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -55,6 +58,9 @@ static const struct option longopts[] = {
     {"connections-per-ip-max", required_argument, NULL, OPT_CONNS_IP},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"shutdown-grace", required_argument, NULL, OPT_GRACE},
+    {"keep-rejected", no_argument, NULL, OPT_KEEP},
+    {"advertise-xclient", no_argument, NULL, OPT_ADV_XCLIENT},
+    DNS_OPTS_LONG,
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -87,6 +93,11 @@ static void usage(FILE *f)
             "                            (default 127.0.0.0/8,::1/128)\n"
             "  --config FILE             the same settings as YAML (keys as the flags without\n"
             "                            '--'); flags win\n"
+            "  --keep-rejected           also store refused mail, in MAILDIR/.Rejected/new\n"
+            "  --advertise-xclient       name XCLIENT in EHLO to clients in --xclient-from\n"
+            "                            (Gmail does not; swaks needs it for --xclient)\n"
+            "\n"
+            "DNS (without --zone, real DNS is asked):\n%s"
             "\n"
             "limits (each with its own reply):\n"
             "  --line-max N              command line bytes, CRLF included (default %d)\n"
@@ -104,7 +115,7 @@ static void usage(FILE *f)
             "\n"
             "  --help                    this text\n"
             "  --version                 the version\n",
-            SESSION_LINE_MAX_DEFAULT, SESSION_RCPT_MAX_DEFAULT,
+            dns_opts_help, SESSION_LINE_MAX_DEFAULT, SESSION_RCPT_MAX_DEFAULT,
             (unsigned long long)SESSION_SIZE_MAX_DEFAULT, SESSION_JUNK_MAX_DEFAULT,
             SERVER_IDLE_TIMEOUT_MS_DEFAULT / 1000, SERVER_CONNS_MAX_DEFAULT,
             SERVER_CONNS_PER_IP_MAX_DEFAULT, SERVER_SHUTDOWN_GRACE_MS_DEFAULT / 1000);
@@ -163,6 +174,23 @@ static int apply(struct server_config *cfg, struct lists *l, int opt, const char
                  const char *v)
 {
     unsigned long long n;
+    int r = dns_opts_handle(&cfg->dns, opt, v);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    bool *flag = opt == OPT_KEEP ? &cfg->keep_rejected
+                 : opt == OPT_ADV_XCLIENT ? &cfg->session.advertise_xclient : NULL;
+    if (flag) {
+        if (v == NULL || strcmp(v, "true") == 0) {
+            *flag = true;
+            return 0;
+        }
+        if (strcmp(v, "false") == 0) {
+            *flag = false;
+            return 0;
+        }
+        fprintf(stderr, "authsink: %s: expected true or false, not '%s'\n", name, v);
+        return -1;
+    }
     switch (opt) {
     case OPT_LISTEN:
         if (!l->listen_set) {
@@ -262,11 +290,15 @@ static int apply(struct server_config *cfg, struct lists *l, int opt, const char
     return -1;
 }
 
+static bool config_key(const struct option *o)
+{
+    return o->val != OPT_CONFIG && o->val != OPT_HELP && o->val != OPT_VERSION;
+}
+
 static int option_id(const char *name)
 {
     for (const struct option *o = longopts; o->name; o++)
-        if (strcmp(o->name, name) == 0 && o->has_arg == required_argument &&
-            o->val != OPT_CONFIG)
+        if (strcmp(o->name, name) == 0 && config_key(o))
             return o->val;
     return -1;
 }
@@ -288,7 +320,7 @@ static int load_config(struct server_config *cfg, struct lists *l, const char *p
     const char *allowed[sizeof longopts / sizeof longopts[0]];
     size_t na = 0;
     for (const struct option *o = longopts; o->name; o++)
-        if (o->has_arg == required_argument && o->val != OPT_CONFIG)
+        if (config_key(o))
             allowed[na++] = o->name;
     allowed[na] = NULL;
     if (yamlx_is_null(root))
@@ -298,7 +330,8 @@ static int load_config(struct server_config *cfg, struct lists *l, const char *p
     for (size_t i = 0; i < root->n; i++) {
         const struct yamlx_node *k = root->item[2 * i], *v = root->item[2 * i + 1];
         int opt = option_id(k->str);
-        bool list = opt == OPT_LISTEN || opt == OPT_ACCEPT || opt == OPT_XCLIENT;
+        bool list = opt == OPT_LISTEN || opt == OPT_ACCEPT || opt == OPT_XCLIENT ||
+                    opt == DNS_OPT_ZONE || opt == DNS_OPT_FAULT;
         if (list && v->kind == YAMLX_SEQ) {
             if (yamlx_strseq(d, v, k->str, 64) < 0)
                 goto fail;
@@ -332,6 +365,7 @@ int cmd_serve(int argc, char **argv)
     static struct server_config cfg;
     server_config_defaults(&cfg);
     struct lists l = {.nlisten = 1, .naccept = 2, .nxclient = 2};
+    dns_opts_init(&cfg.dns);
 
     /* First pass: --help, --version and --config, so that flags win over it. */
     int c;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "received.h"
+#include "verdict_json.h"
 #include "xalloc.h"
 
 struct line {
@@ -176,10 +177,14 @@ char *event_json(const struct event_txn *e)
     json_object_set_new(o, "size", json_integer((json_int_t)t->size));
     json_object_set_new(o, "message_id", e->message_id ? addr_json(e->message_id) : json_null());
     json_object_set_new(o, "end", json_string(e->end));
-    json_object_set_new(o, "spf", json_null());
-    json_object_set_new(o, "dkim", json_array());
-    json_object_set_new(o, "dmarc", json_null());
-    json_object_set_new(o, "iprev", json_null());
+    if (e->assess && au_assess_verdict(e->assess)) {
+        verdict_json_add(o, e->assess, e->iprev, NULL, false);
+    } else {
+        json_object_set_new(o, "spf", json_null());
+        json_object_set_new(o, "dkim", json_array());
+        json_object_set_new(o, "dmarc", json_null());
+        json_object_set_new(o, "iprev", verdict_json_iprev(e->iprev));
+    }
 
     if (e->code) {
         json_t *rep = json_object();

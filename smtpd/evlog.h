@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "assess.h"
+#include "iprev.h"
 #include "session.h"
 
 struct evlog;
@@ -35,6 +37,8 @@ struct event_txn {
     const char *const *lines;
     size_t nlines;
     const char *stored;              /* the Maildir file, or NULL */
+    const struct au_assess *assess;  /* the message's checks, or NULL */
+    const struct au_iprev *iprev;    /* the connection's iprev (done), or NULL */
 };
 
 /* The event as one line of JSON (malloc'd, no newline). */

@@ -34,8 +34,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "assess.h"
+#include "dnsq.h"
 #include "evlog.h"
 #include "ip.h"
+#include "psl_load.h"
 #include "maildir.h"
 #include "received.h"
 #include "sid.h"
@@ -60,6 +63,10 @@ struct server {
     struct cidr xclient[SERVER_CIDRS_MAX];
     size_t nxclient;
     struct maildir *md;       /* NULL: --maildir none */
+    struct maildir *rejected; /* --keep-rejected: MAILDIR/.Rejected */
+    struct au_dns_stub *stub; /* --zone/--dns-fault: answers every loop, read-only */
+    const psl_ctx_t *psl;
+    const struct au_policy_profile *profile;
     struct evlog *log;
     atomic_uint conns;
     pthread_mutex_t iplock;
@@ -84,6 +91,7 @@ struct worker {
     bool stopping;
     struct conn *conns;       /* doubly linked */
     uint64_t accepted;
+    struct dnsq *dnsq;
 };
 
 struct conn {
@@ -105,6 +113,15 @@ struct conn {
     int store_rc;
     char stored[MAILDIR_PATH_MAX];
     time_t received_at;
+    struct maildir *store_md; /* where this message goes */
+    /* The checks (auth/assess.h): iprev per connection, the rest per message. */
+    struct au_iprev *iprev;
+    struct dnsq_run *iprev_run;
+    struct au_assess *assess;
+    struct dnsq_run *spf_run, *dkim_run, *dmarc_run;
+    bool dmarc_started;
+    bool header_limit;        /* the header block broke a limit: 552 5.3.4 */
+    bool eod_started;         /* the end of data is being judged */
 };
 
 static void conn_pump(struct conn *c);
@@ -290,6 +307,9 @@ static void log_txn(struct conn *c, const char *end, int code, const char *enhan
         .lines = lines,
         .nlines = nlines,
         .stored = stored,
+        .assess = c->assess,
+        .iprev = c->iprev_run ? NULL : c->iprev,
+        .message_id = c->assess ? au_assess_message_id(c->assess) : NULL,
     };
     evlog_write(srv->log, event_json(&e));
 }
@@ -321,7 +341,128 @@ static const char *end_name(enum session_txn_end how)
     }
 }
 
-/* --- session callbacks --------------------------------------------------------- */
+/* --- the checks ------------------------------------------------------------------ */
+
+static bool try_decide(struct conn *c);
+
+static void checks_done(struct conn *c)
+{
+    if (try_decide(c))
+        conn_pump(c);
+}
+
+static void iprev_done(void *arg)
+{
+    struct conn *c = arg;
+    c->iprev_run = NULL;
+    checks_done(c);
+}
+
+static void spf_done(void *arg)
+{
+    struct conn *c = arg;
+    c->spf_run = NULL;
+    checks_done(c);
+}
+
+static void dkim_done(void *arg)
+{
+    struct conn *c = arg;
+    c->dkim_run = NULL;
+    checks_done(c);
+}
+
+static void dmarc_done(void *arg)
+{
+    struct conn *c = arg;
+    c->dmarc_run = NULL;
+    checks_done(c);
+}
+
+/* iprev belongs to the connection: at connect, and again when XCLIENT or a
+ * PROXY header changes who the client is. */
+static void start_iprev(struct conn *c)
+{
+    if (c->iprev_run)
+        dnsq_run_cancel(c->iprev_run);
+    c->iprev_run = NULL;
+    au_iprev_free(c->iprev);
+    c->iprev = NULL;
+    const char *t = session_client(c->s)->ip;
+    struct au_ip ip;
+    if (au_ip_parse(t, strlen(t), &ip) < 0)
+        return;
+    c->iprev = au_iprev_new(&ip);
+    c->iprev_run = dnsq_run_start(c->w->dnsq, au_iprev_step, c->iprev, iprev_done, c);
+}
+
+/* Drops the message's checks (end of a transaction, or of the connection). */
+static void txn_checks_free(struct conn *c)
+{
+    struct dnsq_run **runs[] = {&c->spf_run, &c->dkim_run, &c->dmarc_run};
+    for (size_t i = 0; i < 3; i++) {
+        if (*runs[i])
+            dnsq_run_cancel(*runs[i]);
+        *runs[i] = NULL;
+    }
+    au_assess_free(c->assess);
+    c->assess = NULL;
+    c->dmarc_started = false;
+    c->header_limit = false;
+    c->eod_started = false;
+}
+
+static void on_mail(void *arg, struct session *s)
+{
+    struct conn *c = arg;
+    struct server *srv = c->w->srv;
+    txn_checks_free(c);
+    const struct session_client *cl = session_client(s);
+    struct au_assess_params p = {
+        .helo = cl->helo,
+        .mail_from = session_txn(s)->from.addr,
+        .now = (int64_t)time(NULL),
+        .receiver = srv->cfg->session.hostname,
+        .psl = srv->psl,
+        .profile = srv->profile,
+    };
+    if (au_ip_parse(cl->ip, strlen(cl->ip), &p.ip) < 0)
+        return;   /* no address (cannot happen with a socket): no checks */
+    c->assess = au_assess_new(&p);
+    c->spf_run = dnsq_run_start(c->w->dnsq, au_spf_step, au_assess_spf(c->assess), spf_done, c);
+}
+
+/* DKIM key and DMARC record lookups start at the end of the header block,
+ * while the body still streams. */
+static void start_message_checks(struct conn *c)
+{
+    struct au_dkim_verify *dk = au_assess_dkim(c->assess);
+    if (dk && c->dkim_run == NULL && !au_dkim_verify_done(dk))
+        c->dkim_run = dnsq_run_start(c->w->dnsq, au_dkim_verify_step, dk, dkim_done, c);
+    struct au_dmarc *dm = au_assess_dmarc(c->assess);
+    if (dm && !c->dmarc_started) {
+        c->dmarc_started = true;
+        c->dmarc_run = dnsq_run_start(c->w->dnsq, au_dmarc_step, dm, dmarc_done, c);
+    }
+}
+
+static void on_data(void *arg, struct session *s, size_t from, size_t to)
+{
+    struct conn *c = arg;
+    if (c->assess == NULL || c->header_limit)
+        return;
+    bool before = au_assess_headers_done(c->assess);
+    const struct session_txn *t = session_txn(s);
+    if (au_assess_data(c->assess, t->msg.data + from, to - from) < 0)
+        c->header_limit = true;
+    if (!before && au_assess_headers_done(c->assess))
+        start_message_checks(c);
+}
+
+static void on_client_changed(void *arg, struct session *s)
+{
+    start_iprev(arg);
+}
 
 static void on_txn_end(void *arg, struct session *s, enum session_txn_end how)
 {
@@ -333,6 +474,7 @@ static void on_txn_end(void *arg, struct session *s, enum session_txn_end how)
         log_txn_reply(c, end_name(how), t->last_refusal, NULL, NULL);
     else
         log_txn(c, end_name(how), 0, NULL, NULL, 0, NULL);
+    txn_checks_free(c);
 }
 
 static void on_eod(void *arg, struct session *s)
@@ -351,6 +493,8 @@ static void worker_finish(struct worker *w)
         return;
     uv_close((uv_handle_t *)&w->stop, NULL);
     uv_close((uv_handle_t *)&w->grace, NULL);
+    dnsq_free(w->dnsq);
+    w->dnsq = NULL;
 }
 
 static void conn_free(struct conn *c)
@@ -365,6 +509,8 @@ static void conn_free(struct conn *c)
     if (c->counted_ip)
         ip_release(w->srv, session_client(c->s)->ip);
     atomic_fetch_sub(&w->srv->conns, 1);
+    txn_checks_free(c);
+    au_iprev_free(c->iprev);
     session_free(c->s);
     au_buf_free(&c->wbuf);
     au_buf_free(&c->hdr);
@@ -385,6 +531,11 @@ static void conn_close(struct conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->iprev_run)
+        dnsq_run_cancel(c->iprev_run);
+    c->iprev_run = NULL;
+    if (!c->work_pending)
+        txn_checks_free(c);
     uv_close((uv_handle_t *)&c->tcp, on_close);
     uv_close((uv_handle_t *)&c->timer, on_close);
 }
@@ -438,26 +589,34 @@ static void store_work(uv_work_t *req)
         {c->hdr.data, c->hdr.len},
         {t->msg.data ? t->msg.data : "", t->msg.len},
     };
-    c->store_rc = maildir_deliver(c->w->srv->md, iov, 2, c->stored, sizeof c->stored);
+    c->store_rc = maildir_deliver(c->store_md, iov, 2, c->stored, sizeof c->stored);
 }
 
+/* Gives the verdict (stored or not), logs it, and forgets the message. */
 static void finish_eod(struct conn *c)
 {
     const struct session_txn *t = session_txn(c->s);
     const char *end = t->bdat ? "bdat" : "data";
-    if (c->store_rc < 0) {
+    const struct au_policy_verdict *v = au_assess_verdict(c->assess);
+    bool stored = c->store_md != NULL && c->store_rc == 0;
+    if (c->store_md != NULL && c->store_rc < 0) {
         fprintf(stderr, "authsink: cannot store a message in %s: %s\n",
-                maildir_path(c->w->srv->md), strerror(-c->store_rc));
-        log_txn_reply(c, end, R_STORE_FAILED, NULL, NULL);
-        session_eod_done_id(c->s, R_STORE_FAILED, NULL);
-        return;
+                maildir_path(c->store_md), strerror(-c->store_rc));
+        if (v->accept) {
+            /* Nothing acknowledged is lost: no 250 without the file. */
+            log_txn_reply(c, end, R_STORE_FAILED, NULL, NULL);
+            session_eod_done_id(c->s, R_STORE_FAILED, NULL);
+            txn_checks_free(c);
+            return;
+        }
     }
-    char epoch[32];
-    snprintf(epoch, sizeof epoch, "%lld", (long long)c->received_at);
-    const char *stored = c->w->srv->md ? c->stored : NULL;
     /* Logged before the reply is written: a line in the log never lags a 250. */
-    log_txn_reply(c, end, R_EOD_OK, epoch, stored);
-    session_eod_done_id(c->s, R_EOD_OK, epoch);
+    log_txn(c, end, v->reply.code, v->reply.enhanced[0] ? v->reply.enhanced : NULL,
+            (const char *const *)v->reply.lines, v->reply.n, stored ? c->stored : NULL);
+    /* RFC 5321 4.2.2: 421 closes the channel. */
+    session_eod_done(c->s, v->reply.code, v->reply.enhanced[0] ? v->reply.enhanced : NULL,
+                     (const char *const *)v->reply.lines, v->reply.n, v->reply.code == 421);
+    txn_checks_free(c);
 }
 
 static void store_done(uv_work_t *req, int status)
@@ -478,18 +637,20 @@ static void store_done(uv_work_t *req, int status)
     conn_pump(c);
 }
 
-/* Prepares the trace fields and hands the message to the threadpool. */
-static void start_store(struct conn *c)
+/* The trace fields on top of a stored message (REFERENCE.md 5.5 order). */
+static void trace_fields(struct conn *c)
 {
     struct server *srv = c->w->srv;
     const struct session_client *cl = session_client(c->s);
     const struct session_txn *t = session_txn(c->s);
-    c->received_at = time(NULL);
     au_buf_reset(&c->hdr);
     au_buf_printf(&c->hdr, "Return-Path: <%s>\r\n", t->from.addr);
+    const char *rdns = cl->name;
+    if (rdns[0] == '\0' && c->iprev && au_iprev_outcome(c->iprev)->confirmed)
+        rdns = au_iprev_outcome(c->iprev)->confirmed;
     struct received_info ri = {
         .helo = cl->helo,
-        .rdns = cl->name,
+        .rdns = rdns,
         .ip = cl->ip,
         .by = srv->cfg->session.hostname,
         .sid = session_id(c->s),
@@ -497,12 +658,34 @@ static void start_store(struct conn *c)
         .protocol = cl->esmtp ? "ESMTP" : "SMTP",
     };
     received_header(&c->hdr, &ri, c->received_at);
-    if (srv->md == NULL) {
-        c->store_rc = 0;
-        finish_eod(c);
-        return;
+    au_assess_trace_headers(c->assess, srv->cfg->session.hostname, &c->hdr);
+}
+
+/* Once every check is in: the verdict, then storing (accepted mail, or
+ * refused mail with --keep-rejected). Returns true when the session got its
+ * reply now (the caller goes on with its input), false while waiting. */
+static bool try_decide(struct conn *c)
+{
+    if (!c->eod_started || c->work_pending || c->closing)
+        return false;
+    if (c->iprev_run || c->spf_run || c->dkim_run || c->dmarc_run)
+        return false;
+    struct au_dkim_verify *dk = au_assess_dkim(c->assess);
+    if (dk && !au_dkim_verify_done(dk)) {
+        /* Its run ended before the end of the body: one more step (auth/dkim.h). */
+        c->dkim_run = dnsq_run_start(c->w->dnsq, au_dkim_verify_step, dk, dkim_done, c);
+        return false;
     }
-    uv_timer_stop(&c->timer);
+    struct server *srv = c->w->srv;
+    au_assess_decide(c->assess, c->iprev);
+    const struct au_policy_verdict *v = au_assess_verdict(c->assess);
+    c->received_at = time(NULL);
+    c->store_md = v->accept ? srv->md : srv->rejected;
+    if (c->store_md == NULL) {
+        finish_eod(c);
+        return true;
+    }
+    trace_fields(c);
     c->work.data = c;
     c->work_pending = true;
     int rc = uv_queue_work(&c->w->loop, &c->work, store_work, store_done);
@@ -510,8 +693,29 @@ static void start_store(struct conn *c)
         c->work_pending = false;
         c->store_rc = rc;
         finish_eod(c);
+        return true;
     }
+    return false;
 }
+
+/* End of data: the message is complete; wait for its checks. Returns true
+ * when the session got its reply at once. */
+static bool start_eod(struct conn *c)
+{
+    c->eod_started = true;
+    uv_timer_stop(&c->timer);
+    if (c->assess == NULL || c->header_limit) {
+        log_txn_reply(c, session_txn(c->s)->bdat ? "bdat" : "data", R_SIZE, NULL, NULL);
+        session_eod_done_id(c->s, R_SIZE, NULL);
+        txn_checks_free(c);
+        uv_timer_again(&c->timer);
+        return true;
+    }
+    au_assess_end(c->assess);
+    start_message_checks(c);
+    return try_decide(c);
+}
+
 
 /* --- reading --------------------------------------------------------------------- */
 
@@ -540,7 +744,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     session_read_commit(c->s, (size_t)nread);
-    if (!c->work_pending)
+    if (!c->eod_started)
         uv_timer_again(&c->timer);
     conn_pump(c);
 }
@@ -550,10 +754,11 @@ static void conn_pump(struct conn *c)
 {
     for (;;) {
         session_process(c->s);
-        if (session_waiting(c->s) && !c->work_pending) {
-            start_store(c);
-            if (!c->work_pending)
-                continue;   /* answered at once (--maildir none): go on */
+        if (session_waiting(c->s) && !c->eod_started) {
+            if (start_eod(c)) {
+                uv_timer_again(&c->timer);
+                continue;   /* answered at once: go on with the input */
+            }
         }
         break;
     }
@@ -570,8 +775,8 @@ static void conn_pump(struct conn *c)
 static void on_timeout(uv_timer_t *t)
 {
     struct conn *c = t->data;
-    if (c->work_pending)
-        return;
+    if (c->work_pending || c->eod_started)
+        return;   /* judging the message: our time, not the client's */
     session_refuse(c->s, R_TIMEOUT, SESSION_END_TIMEOUT);
     conn_flush(c);
 }
@@ -625,6 +830,7 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     c->counted_ip = true;
+    start_iprev(c);
     uv_timer_start(&c->timer, on_timeout, srv->cfg->idle_timeout_ms, srv->cfg->idle_timeout_ms);
     session_start(c->s);
     conn_pump(c);
@@ -678,6 +884,9 @@ static int worker_init(struct worker *w, struct server *srv, unsigned index)
     w->stop.data = w;
     uv_timer_init(&w->loop, &w->grace);
     w->grace.data = w;
+    w->dnsq = dnsq_new(&w->loop, srv->stub, &srv->cfg->dns);
+    if (w->dnsq == NULL)
+        return -1;
     w->nlisteners = srv->cfg->nlisten;
     w->listeners = au_xcalloc(w->nlisteners, sizeof *w->listeners);
     for (size_t i = 0; i < w->nlisteners; i++) {
@@ -767,12 +976,34 @@ int server_run(struct server_config *cfg)
         }
         srv.nxclient++;
     }
+    srv.profile = au_policy_profile_find(cfg->profile);
+    if (srv.profile == NULL) {
+        fprintf(stderr, "authsink: --profile: unknown profile '%s'\n", cfg->profile);
+        return 1;
+    }
+    srv.psl = psl_load_default();
+    if (srv.psl == NULL)
+        return 1;
+    if (dns_opts_is_stub(&cfg->dns)) {
+        srv.stub = dns_opts_build_stub(&cfg->dns);
+        if (srv.stub == NULL)
+            return 1;
+    }
     char err[512];
     if (strcmp(cfg->maildir, "none") != 0) {
         srv.md = maildir_open(cfg->maildir, err, sizeof err);
         if (srv.md == NULL) {
             fprintf(stderr, "authsink: --maildir: %s\n", err);
             return 1;
+        }
+        if (cfg->keep_rejected) {
+            char dir[MAILDIR_PATH_MAX];
+            snprintf(dir, sizeof dir, "%s/.Rejected", cfg->maildir);
+            srv.rejected = maildir_open(dir, err, sizeof err);
+            if (srv.rejected == NULL) {
+                fprintf(stderr, "authsink: --keep-rejected: %s\n", err);
+                return 1;
+            }
         }
     }
     srv.nworkers = cfg->workers ? cfg->workers : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
@@ -792,6 +1023,9 @@ int server_run(struct server_config *cfg)
     atomic_init(&srv.conns, 0);
     srv.ops.eod = on_eod;
     srv.ops.txn_end = on_txn_end;
+    srv.ops.mail = on_mail;
+    srv.ops.data = on_data;
+    srv.ops.client_changed = on_client_changed;
     signal(SIGPIPE, SIG_IGN);
 
     srv.workers = au_xcalloc(srv.nworkers, sizeof *srv.workers);
@@ -834,6 +1068,8 @@ int server_run(struct server_config *cfg)
     pthread_mutex_destroy(&srv.iplock);
     evlog_close(srv.log);
     maildir_close(srv.md);
+    maildir_close(srv.rejected);
+    au_dns_stub_free(srv.stub);
     fprintf(stderr, "authsink: stopped\n");
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dns_opts.h"
 #include "session.h"
 
 #define SERVER_LISTEN_MAX 16
@@ -35,6 +36,8 @@ struct server_config {
     unsigned conns_per_ip_max;
     unsigned workers;                        /* 0: one per core */
     unsigned shutdown_grace_ms;
+    bool keep_rejected;                      /* refused mail to MAILDIR/.Rejected */
+    struct dns_opts dns;                     /* --zone, --dns-fault, --resolver, ... */
 };
 
 /* Fills every setting with its default (spec/cli.md). */

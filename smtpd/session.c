@@ -126,6 +126,7 @@ void session_config_defaults(struct session_config *cfg)
     cfg->junk_max = SESSION_JUNK_MAX_DEFAULT;
     cfg->accept_domains = gmail_domains;
     cfg->starttls = false;
+    cfg->advertise_xclient = false;
 }
 
 const char *session_source_name(enum session_source src)
@@ -464,7 +465,7 @@ static void do_ehlo(struct session *s, struct au_slice arg)
     char size[32];
     snprintf(first, sizeof first, "%s at your service, [%s]", s->cfg->hostname, s->client.ip);
     snprintf(size, sizeof size, "SIZE %llu", (unsigned long long)s->cfg->size_max);
-    const char *lines[9];
+    const char *lines[10];
     size_t n = 0;
     lines[n++] = first;
     lines[n++] = size;
@@ -474,6 +475,10 @@ static void do_ehlo(struct session *s, struct au_slice arg)
     lines[n++] = "ENHANCEDSTATUSCODES";
     lines[n++] = "PIPELINING";
     lines[n++] = "CHUNKING";
+    /* Not Gmail's: only on request, for test clients (swaks) that send
+     * XCLIENT only when it is advertised. */
+    if (s->cfg->advertise_xclient && s->client.xclient_ok)
+        lines[n++] = "XCLIENT ADDR NAME HELO PROTO PORT LOGIN DESTADDR DESTPORT";
     lines[n++] = "SMTPUTF8";
     au_reply_format(&s->out, 250, NULL, lines, n, NULL);
 }

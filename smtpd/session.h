@@ -48,6 +48,7 @@ struct session_config {
     unsigned junk_max;
     const char *const *accept_domains;   /* NULL-terminated; "*" accepts all */
     bool starttls;                   /* STARTTLS can be offered */
+    bool advertise_xclient;          /* name XCLIENT in EHLO to clients allowed it */
 };
 
 /* Sets every limit to its named default. */

@@ -13,14 +13,21 @@ import tempfile
 import time
 
 BIN = os.environ.get("AUTHSINK", "authsink")
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOOPBACK_ZONE = os.path.join(HERE, "data", "loopback.zone")
 
 
 class Server:
-    def __init__(self, *args, maildir=True, workdir=None):
+    def __init__(self, *args, maildir=True, workdir=None, profile="observe", zone=LOOPBACK_ZONE):
+        """A receiver on loopback. It never asks real DNS: it answers from
+        zone (a stub), and the protocol tests judge with the observe profile
+        unless they ask for another."""
         self.dir = workdir or tempfile.mkdtemp(prefix="authsink-test-")
         self.maildir = os.path.join(self.dir, "mail")
         self.log = os.path.join(self.dir, "events.jsonl")
-        self.args = list(args)
+        self.args = list(args) + ["--profile", profile]
+        if zone:
+            self.args += ["--zone", zone]
         self.proc = None
         self.port = None
         self.maildir_on = maildir

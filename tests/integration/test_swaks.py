@@ -31,10 +31,14 @@ with Server() as srv:
         data = open(f, "rb").read()
         c.true("Return-Path first", data.startswith(b"Return-Path: <you@example.com>\r\n"))
         c.true("Received header", re.search(
-            rb"Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n        by mx\.google\.com with ESMTP id "
+            rb"Received: from \S+ \(localhost\. \[127\.0\.0\.1\]\)\r\n        by mx\.google\.com with ESMTP id "
             rb"\S+\.\d{4}\.\d\d\.\d\d\.\d\d\.\d\d\.\d\d\r\n        for <alice@gmail\.com>;\r\n"
             rb"        \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d -0[78]00 \(P[DS]T\)\r\n", data))
         c.true("body kept", b"hello from swaks" in data)
+        # The loopback zone has no SPF record for example.com (REFERENCE.md 5.3 spf=none).
+        c.true("Received-SPF then Authentication-Results", re.search(
+            rb"\r\nReceived-SPF: none \(google\.com: .*\) client-ip=127\.0\.0\.1;\r\n"
+            rb"Authentication-Results: mx\.google\.com;\r\n       spf=none ", data), data[:900])
     ev = srv.events()
     c.eq("one event per transaction", len(ev), 2)
     for e in ev:
