@@ -225,6 +225,9 @@ static void feed_simple(struct au_dkim_body_canon *c, const char *p, size_t n)
         }                                                                                      \
     } while (0)
 
+/* 1 for the bytes relaxed body canonicalization treats specially. */
+static const unsigned char relaxed_special[256] = {['\r'] = 1, [' '] = 1, ['\t'] = 1};
+
 static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
 {
     char *st = c->stage;
@@ -232,6 +235,30 @@ static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
     bool cr = c->cr_pending, wsp = c->wsp_pending, any = c->any;
     uint64_t crlf = c->crlf_pending;
     for (size_t i = 0; i < n; i++) {
+        if (!(cr | wsp) && crlf == 0) {
+            /* The common case: a run of ordinary bytes, copied whole. */
+            size_t j = i;
+            while (j < n && !relaxed_special[(unsigned char)p[j]])
+                j++;
+            if (j > i) {
+                any = true;
+                while (i < j) {
+                    size_t room = AU_DKIM_CANON_STAGE - k, len = j - i;
+                    if (len > room)
+                        len = room;
+                    memcpy(st + k, p + i, len);
+                    k += len;
+                    i += len;
+                    if (k == AU_DKIM_CANON_STAGE) {
+                        c->staged = k;
+                        flush_stage(c);
+                        k = 0;
+                    }
+                }
+                if (i == n)
+                    break;
+            }
+        }
         char ch = p[i];
         if (cr) {
             cr = false;
