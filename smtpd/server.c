@@ -75,6 +75,8 @@ struct server {
     unsigned nworkers;
     int *fds;                 /* nworkers * nlisten listening sockets */
     struct session_ops ops;
+    bool own_stub;
+    unsigned ports[SERVER_LISTEN_MAX];   /* the bound ports, port 0 resolved */
 };
 
 struct conn;
@@ -910,6 +912,8 @@ static int bind_all(struct server *srv)
 {
     struct server_config *cfg = srv->cfg;
     srv->fds = au_xcalloc(srv->nworkers * cfg->nlisten, sizeof *srv->fds);
+    for (size_t i = 0; i < srv->nworkers * cfg->nlisten; i++)
+        srv->fds[i] = -1;
     for (size_t i = 0; i < cfg->nlisten; i++) {
         struct sockaddr_storage ss;
         if (parse_listen(cfg->listen[i], &ss) < 0) {
@@ -943,133 +947,161 @@ static int bind_all(struct server *srv)
         char ip[INET6_ADDRSTRLEN];
         unsigned port;
         format_addr(&ss, ip, sizeof ip, &port);
-        fprintf(stderr, ss.ss_family == AF_INET6 ? "authsink: listening on [%s]:%u\n"
-                                                 : "authsink: listening on %s:%u\n",
-                ip, port);
+        srv->ports[i] = port;
+        if (!cfg->quiet)
+            fprintf(stderr, ss.ss_family == AF_INET6 ? "authsink: listening on [%s]:%u\n"
+                                                     : "authsink: listening on %s:%u\n",
+                    ip, port);
     }
     return 0;
 }
 
-static struct worker *g_workers;
-static unsigned g_nworkers;
+/* Frees what server_start made, whatever it got to. */
+static void server_free(struct server *srv)
+{
+    if (srv->workers)
+        for (unsigned i = 0; i < srv->nworkers; i++)
+            free(srv->workers[i].listeners);
+    free(srv->workers);
+    free(srv->fds);
+    for (size_t i = 0; i < IPTABLE_BUCKETS; i++)
+        while (srv->ipt[i]) {
+            struct ipcount *next = srv->ipt[i]->next;
+            free(srv->ipt[i]);
+            srv->ipt[i] = next;
+        }
+    pthread_mutex_destroy(&srv->iplock);
+    evlog_close(srv->log);
+    maildir_close(srv->md);
+    maildir_close(srv->rejected);
+    if (srv->own_stub)
+        au_dns_stub_free(srv->stub);
+    free(srv);
+}
+
+struct server *server_start(struct server_config *cfg)
+{
+    struct server *srv = au_xcalloc(1, sizeof *srv);
+    srv->cfg = cfg;
+    pthread_mutex_init(&srv->iplock, NULL);
+    atomic_init(&srv->conns, 0);
+    cfg->session.accept_domains = cfg->accept_domains;
+    for (size_t i = 0; i < cfg->nxclient_from; i++) {
+        if (parse_cidr(cfg->xclient_from[i], &srv->xclient[srv->nxclient]) < 0) {
+            fprintf(stderr, "authsink: --xclient-from %s: not an address or CIDR\n",
+                    cfg->xclient_from[i]);
+            goto fail;
+        }
+        srv->nxclient++;
+    }
+    srv->profile = au_policy_profile_find(cfg->profile);
+    if (srv->profile == NULL) {
+        fprintf(stderr, "authsink: --profile: unknown profile '%s'\n", cfg->profile);
+        goto fail;
+    }
+    srv->psl = psl_load_default();
+    if (srv->psl == NULL)
+        goto fail;
+    if (cfg->stub) {
+        srv->stub = (struct au_dns_stub *)cfg->stub;
+    } else if (dns_opts_is_stub(&cfg->dns)) {
+        srv->stub = dns_opts_build_stub(&cfg->dns);
+        srv->own_stub = true;
+        if (srv->stub == NULL)
+            goto fail;
+    }
+    char err[512];
+    if (strcmp(cfg->maildir, "none") != 0) {
+        srv->md = maildir_open(cfg->maildir, err, sizeof err);
+        if (srv->md == NULL) {
+            fprintf(stderr, "authsink: --maildir: %s\n", err);
+            goto fail;
+        }
+        if (cfg->keep_rejected) {
+            char dir[MAILDIR_PATH_MAX];
+            snprintf(dir, sizeof dir, "%s/.Rejected", cfg->maildir);
+            srv->rejected = maildir_open(dir, err, sizeof err);
+            if (srv->rejected == NULL) {
+                fprintf(stderr, "authsink: --keep-rejected: %s\n", err);
+                goto fail;
+            }
+        }
+    }
+    srv->nworkers = cfg->workers ? cfg->workers : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (srv->nworkers == 0)
+        srv->nworkers = 1;
+    if (bind_all(srv) < 0)
+        goto fail;
+    srv->log = evlog_open(cfg->log, err, sizeof err);
+    if (srv->log == NULL) {
+        fprintf(stderr, "authsink: --log: %s\n", err);
+        goto fail;
+    }
+    srv->ops.eod = on_eod;
+    srv->ops.txn_end = on_txn_end;
+    srv->ops.mail = on_mail;
+    srv->ops.data = on_data;
+    srv->ops.client_changed = on_client_changed;
+    signal(SIGPIPE, SIG_IGN);
+
+    srv->workers = au_xcalloc(srv->nworkers, sizeof *srv->workers);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        if (worker_init(&srv->workers[i], srv, i) < 0)
+            goto fail;   /* XXX: the loops of the workers made so far are not closed */
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        uv_thread_create(&srv->workers[i].thread, worker_main, &srv->workers[i]);
+    if (!cfg->quiet)
+        fprintf(stderr, "authsink: serving (%u workers, profile %s, mail %s)\n",
+                srv->nworkers, cfg->profile, cfg->maildir);
+    return srv;
+fail:
+    server_free(srv);
+    return NULL;
+}
+
+unsigned server_port(const struct server *srv, size_t i)
+{
+    return i < srv->cfg->nlisten ? srv->ports[i] : 0;
+}
+
+void server_stop(struct server *srv)
+{
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        uv_async_send(&srv->workers[i].stop);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        uv_thread_join(&srv->workers[i].thread);
+    server_free(srv);
+}
+
 static uv_signal_t g_sigint, g_sigterm;
 
 static void on_signal(uv_signal_t *sig, int signum)
 {
-    for (unsigned i = 0; i < g_nworkers; i++)
-        uv_async_send(&g_workers[i].stop);
     uv_close((uv_handle_t *)&g_sigint, NULL);
     uv_close((uv_handle_t *)&g_sigterm, NULL);
 }
 
 int server_run(struct server_config *cfg)
 {
-    struct server srv;
-    memset(&srv, 0, sizeof srv);
-    srv.cfg = cfg;
-    cfg->session.accept_domains = cfg->accept_domains;
-    for (size_t i = 0; i < cfg->nxclient_from; i++) {
-        if (parse_cidr(cfg->xclient_from[i], &srv.xclient[srv.nxclient]) < 0) {
-            fprintf(stderr, "authsink: --xclient-from %s: not an address or CIDR\n",
-                    cfg->xclient_from[i]);
-            return 1;
-        }
-        srv.nxclient++;
-    }
-    srv.profile = au_policy_profile_find(cfg->profile);
-    if (srv.profile == NULL) {
-        fprintf(stderr, "authsink: --profile: unknown profile '%s'\n", cfg->profile);
-        return 1;
-    }
-    srv.psl = psl_load_default();
-    if (srv.psl == NULL)
-        return 1;
-    if (dns_opts_is_stub(&cfg->dns)) {
-        srv.stub = dns_opts_build_stub(&cfg->dns);
-        if (srv.stub == NULL)
-            return 1;
-    }
-    char err[512];
-    if (strcmp(cfg->maildir, "none") != 0) {
-        srv.md = maildir_open(cfg->maildir, err, sizeof err);
-        if (srv.md == NULL) {
-            fprintf(stderr, "authsink: --maildir: %s\n", err);
-            return 1;
-        }
-        if (cfg->keep_rejected) {
-            char dir[MAILDIR_PATH_MAX];
-            snprintf(dir, sizeof dir, "%s/.Rejected", cfg->maildir);
-            srv.rejected = maildir_open(dir, err, sizeof err);
-            if (srv.rejected == NULL) {
-                fprintf(stderr, "authsink: --keep-rejected: %s\n", err);
-                return 1;
-            }
-        }
-    }
-    srv.nworkers = cfg->workers ? cfg->workers : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (srv.nworkers == 0)
-        srv.nworkers = 1;
-    if (bind_all(&srv) < 0) {
-        maildir_close(srv.md);
-        return 1;
-    }
-    srv.log = evlog_open(cfg->log, err, sizeof err);
-    if (srv.log == NULL) {
-        fprintf(stderr, "authsink: --log: %s\n", err);
-        maildir_close(srv.md);
-        return 1;
-    }
-    pthread_mutex_init(&srv.iplock, NULL);
-    atomic_init(&srv.conns, 0);
-    srv.ops.eod = on_eod;
-    srv.ops.txn_end = on_txn_end;
-    srv.ops.mail = on_mail;
-    srv.ops.data = on_data;
-    srv.ops.client_changed = on_client_changed;
-    signal(SIGPIPE, SIG_IGN);
-
-    srv.workers = au_xcalloc(srv.nworkers, sizeof *srv.workers);
-    g_workers = srv.workers;
-    g_nworkers = srv.nworkers;
-    int rc = 0;
-    for (unsigned i = 0; i < srv.nworkers && rc == 0; i++)
-        rc = worker_init(&srv.workers[i], &srv, i);
-    if (rc < 0) {
-        evlog_close(srv.log);
-        maildir_close(srv.md);
-        return 1;
-    }
     /* Signals are handled by the main thread's loop; workers never see them. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    struct server *srv = server_start(cfg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (srv == NULL)
+        return 1;
     uv_loop_t main_loop;
     uv_loop_init(&main_loop);
     uv_signal_init(&main_loop, &g_sigint);
     uv_signal_init(&main_loop, &g_sigterm);
     uv_signal_start(&g_sigint, on_signal, SIGINT);
     uv_signal_start(&g_sigterm, on_signal, SIGTERM);
-    for (unsigned i = 0; i < srv.nworkers; i++)
-        uv_thread_create(&srv.workers[i].thread, worker_main, &srv.workers[i]);
-    fprintf(stderr, "authsink: serving (%u workers, profile %s, mail %s)\n", srv.nworkers,
-            cfg->profile, cfg->maildir);
     uv_run(&main_loop, UV_RUN_DEFAULT);
-    for (unsigned i = 0; i < srv.nworkers; i++)
-        uv_thread_join(&srv.workers[i].thread);
     uv_loop_close(&main_loop);
-
-    for (unsigned i = 0; i < srv.nworkers; i++)
-        free(srv.workers[i].listeners);
-    free(srv.workers);
-    free(srv.fds);
-    for (size_t i = 0; i < IPTABLE_BUCKETS; i++)
-        while (srv.ipt[i]) {
-            struct ipcount *next = srv.ipt[i]->next;
-            free(srv.ipt[i]);
-            srv.ipt[i] = next;
-        }
-    pthread_mutex_destroy(&srv.iplock);
-    evlog_close(srv.log);
-    maildir_close(srv.md);
-    maildir_close(srv.rejected);
-    au_dns_stub_free(srv.stub);
+    server_stop(srv);
     fprintf(stderr, "authsink: stopped\n");
     return 0;
 }

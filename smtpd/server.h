@@ -38,6 +38,8 @@ struct server_config {
     unsigned shutdown_grace_ms;
     bool keep_rejected;                      /* refused mail to MAILDIR/.Rejected */
     struct dns_opts dns;                     /* --zone, --dns-fault, --resolver, ... */
+    const struct au_dns_stub *stub;          /* when set: answers DNS (borrowed), dns ignored */
+    bool quiet;                              /* no "listening"/"serving" lines (in-process use) */
 };
 
 /* Fills every setting with its default (spec/cli.md). */
@@ -46,5 +48,17 @@ void server_config_defaults(struct server_config *cfg);
 /* Runs the receiver until SIGINT or SIGTERM, then drains and returns the
  * exit status (0; 1 when it could not start, with the reason printed). */
 int server_run(struct server_config *cfg);
+
+/*
+ * The receiver inside another program (the scenario runner): start binds
+ * and starts the workers and returns at once (NULL, reason printed, when it
+ * could not start); cfg must outlive the server.  server_port gives the
+ * port listener i is bound to (port 0 resolved).  stop drains as SIGTERM
+ * does, waits for the workers, and frees everything.
+ */
+struct server;
+struct server *server_start(struct server_config *cfg);
+unsigned server_port(const struct server *srv, size_t i);
+void server_stop(struct server *srv);
 
 #endif
