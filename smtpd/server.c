@@ -612,7 +612,8 @@ static void finish_eod(struct conn *c)
             return;
         }
     }
-    /* Logged before the reply is written: a line in the log never lags a 250. */
+    /* Queued for the log before the reply is written; the log's thread writes it
+     * moments later (a reader waits for it, or for the server to stop). */
     log_txn(c, end, v->reply.code, v->reply.enhanced[0] ? v->reply.enhanced : NULL,
             (const char *const *)v->reply.lines, v->reply.n, stored ? c->stored : NULL);
     /* RFC 5321 4.2.2: 421 closes the channel. */

@@ -36,6 +36,8 @@ with Server() as srv:
         code, text = s.getreply()
         c.eq("BDAT 0 LAST", code, 250)
         c.true("end reply is Gmail's", text.startswith(b"2.0.0 OK  "), text)
+    # The log is written by its own thread: stop the server to have it all.
+    c.eq("exit status", srv.stop(), 0)
     files = srv.stored()
     c.eq("stored", len(files), 2)
     utf8 = [open(f, "rb").read() for f in files if b"chunked" not in open(f, "rb").read()][0]
