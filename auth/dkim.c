@@ -2,7 +2,7 @@
  * dkim - streaming DKIM verification and Gmail's A-R clause.
  *
  * Public: au_dkim_config_default, au_dkim_verify_{new,reset,free,field,
- * end_headers,body,end_body,step,done,count,ignored,result},
+ * end_headers,body,end_body,sink,step,done,count,ignored,result},
  * au_dkim_ar_clause.
  *
  * RFC 6376 section 6 (verifier actions), 3.5 and 3.6 through dkim_tag.c,
@@ -48,6 +48,7 @@
 
 #include "dkim_canon.h"
 #include "dkim_tag.h"
+#include "msg.h"
 #include "xalloc.h"
 
 #define KEY_DER_MAX 4096   /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
@@ -631,6 +632,35 @@ void au_dkim_verify_end_body(struct au_dkim_verify *v)
     }
     v->body_done = true;
     maybe_finalize(v);
+}
+
+static void sink_field(void *arg, struct au_slice name, struct au_slice raw)
+{
+    au_dkim_verify_field(arg, name, raw);
+}
+
+static void sink_end_headers(void *arg)
+{
+    au_dkim_verify_end_headers(arg);
+}
+
+static void sink_body(void *arg, const char *p, size_t n)
+{
+    au_dkim_verify_body(arg, p, n);
+}
+
+static void sink_end(void *arg)
+{
+    au_dkim_verify_end_body(arg);
+}
+
+void au_dkim_verify_sink(struct au_dkim_verify *v, struct au_msg_sink *sink)
+{
+    sink->field = sink_field;
+    sink->end_headers = sink_end_headers;
+    sink->body = sink_body;
+    sink->end = sink_end;
+    sink->arg = v;
 }
 
 /* Turns a key answer into a usable key or a reason. */

@@ -81,6 +81,13 @@ void au_dkim_verify_end_headers(struct au_dkim_verify *v);
 void au_dkim_verify_body(struct au_dkim_verify *v, const char *p, size_t n);
 void au_dkim_verify_end_body(struct au_dkim_verify *v);
 
+struct au_msg_sink;
+/* Fills sink so that an auth/msg.h splitter feeds v directly: fields,
+ * end_headers, body, and the splitter's end as end_body.  For a receiver
+ * that fans the message out to several checks, the four functions above
+ * are the same thing. */
+void au_dkim_verify_sink(struct au_dkim_verify *v, struct au_msg_sink *sink);
+
 /* The au_step_fn of the check (v is a struct au_dkim_verify *). */
 enum au_step au_dkim_verify_step(void *v, struct au_dns_batch *batch);
 /* True once every result is final. */

@@ -392,27 +392,6 @@ static const char verify_help_head[] =
     "  --min-rsa-bits N      shorter RSA keys give 'policy' (default 1024, as Gmail)\n"
     "  --max-signatures N    signatures evaluated (default 10)\n";
 
-struct verify_feed {
-    struct au_dkim_verify *v;
-};
-
-static void vf_field(void *arg, struct au_slice name, struct au_slice raw)
-{
-    au_dkim_verify_field(arg, name, raw);
-}
-static void vf_end_headers(void *arg)
-{
-    au_dkim_verify_end_headers(arg);
-}
-static void vf_body(void *arg, const char *p, size_t n)
-{
-    au_dkim_verify_body(arg, p, n);
-}
-static void vf_end(void *arg)
-{
-    au_dkim_verify_end_body(arg);
-}
-
 static int verify(int argc, char **argv)
 {
     enum { O_NOW = 1, O_JSON, O_SHA1, O_BITS, O_MAX, O_HELP };
@@ -492,7 +471,8 @@ static int verify(int argc, char **argv)
         return 1;
     }
     struct au_dkim_verify *v = au_dkim_verify_new(&cfg, now);
-    struct au_msg_sink sink = {vf_field, vf_end_headers, vf_body, vf_end, v};
+    struct au_msg_sink sink;
+    au_dkim_verify_sink(v, &sink);
     struct au_msg *m = au_msg_new(&sink);
     int rc = 1;
     if (au_msg_feed(m, msg, clen) < 0 || au_msg_finish(m) < 0) {
@@ -635,7 +615,8 @@ static int bench(int argc, char **argv)
     bench_answer = au_dns_builder_finish(b);
 
     struct au_dkim_verify *v = au_dkim_verify_new(NULL, o.now);
-    struct au_msg_sink sink = {vf_field, vf_end_headers, vf_body, vf_end, v};
+    struct au_msg_sink sink;
+    au_dkim_verify_sink(v, &sink);
     struct au_msg *m = au_msg_new(&sink);
     unsigned long n = 0;
     int rc = 0;
