@@ -905,6 +905,73 @@ static void test_step_contract(void **state)
     free(m);
 }
 
+static void test_many_keys_and_overflow(void **state)
+{
+    /* 20 signatures from 20 selectors: more keys than one batch holds
+     * (AU_DNS_BATCH_MAX), so the step asks twice. */
+    struct au_buf rec;
+    record_of(ed, &rec);
+    struct fx_dns dns = {0};
+    char *m = au_xstrdup(MSG);
+    for (int i = 0; i < 20; i++) {
+        char sel[16], name[64];
+        snprintf(sel, sizeof sel, "k%d", i);
+        snprintf(name, sizeof name, "k%d._domainkey.example.com", i);
+        fx_dns_add(&dns, name, FX_TXT, rec.data);
+        char *next = signed_msg(ed, sel, m);
+        free(m);
+        m = next;
+    }
+    struct au_dkim_config cfg;
+    au_dkim_config_default(&cfg);
+    cfg.max_signatures = 20;
+    struct au_dkim_verify *v = au_dkim_verify_new(&cfg, NOW);
+    struct au_msg_sink sink;
+    au_dkim_verify_sink(v, &sink);
+    struct au_msg *msg = au_msg_new(&sink);
+    assert_int_equal(au_msg_feed(msg, m, strlen(m)), 0);
+    assert_int_equal(au_msg_finish(msg), 0);
+    au_msg_free(msg);
+    struct au_dns_batch batch = {0};
+    int steps = 0;
+    while (au_dkim_verify_step(v, &batch) == AU_STEP_NEED_DNS) {
+        assert_true(batch.n > 0 && batch.n <= AU_DNS_BATCH_MAX);
+        for (size_t i = 0; i < batch.n; i++)
+            batch.a[i] = fx_dns_lookup(&dns, &batch.q[i]);
+        steps++;
+    }
+    assert_int_equal(steps, 2);
+    assert_int_equal(dns.queries, 20);
+    assert_int_equal(au_dkim_verify_count(v), 20);
+    for (size_t i = 0; i < 20; i++)
+        assert_int_equal(au_dkim_verify_result(v, i)->result, AU_RESULT_PASS);
+    au_dkim_verify_free(v);
+
+    /* Header fields past AU_DKIM_HEADERS_MAX (fed directly, past the
+     * splitter's own limit): the signature cannot be checked. */
+    v = au_dkim_verify_new(NULL, NOW);
+    const char *sig = strstr(m, "DKIM-Signature:");
+    size_t flen = (size_t)(strstr(sig + 1, "DKIM-Signature:") - sig);
+    au_dkim_verify_field(v, au_slice_make(sig, 14), au_slice_make(sig, flen));
+    struct au_buf big;
+    au_buf_init(&big, AU_BUF_NOLIMIT);
+    au_buf_puts(&big, "X-Filler: ");
+    while (big.len < 64 * 1024)
+        au_buf_puts(&big, "0123456789abcdef");
+    au_buf_puts(&big, "\r\n");
+    for (int i = 0; i < 40; i++)
+        au_dkim_verify_field(v, au_slice_make(big.data, 8), au_buf_slice(&big));
+    assert_int_equal(fx_run(v, MSG, strlen(MSG), 0, &dns), 0);
+    assert_true(au_dkim_verify_done(v));
+    assert_int_equal(au_dkim_verify_result(v, 0)->result, AU_RESULT_PERMERROR);
+    assert_non_null(strstr(au_dkim_verify_result(v, 0)->reason, "header block larger than"));
+    au_dkim_verify_free(v);
+    au_buf_free(&big);
+    fx_dns_free(&dns);
+    au_buf_free(&rec);
+    free(m);
+}
+
 /* ------------------------------------------------------- A-R clause */
 
 static void test_ar_clause(void **state)
@@ -1027,6 +1094,7 @@ int main(void)
         cmocka_unit_test(test_hostile_signatures),
         cmocka_unit_test(test_huge_keys),
         cmocka_unit_test(test_step_contract),
+        cmocka_unit_test(test_many_keys_and_overflow),
         cmocka_unit_test(test_ar_clause),
         cmocka_unit_test(test_keygen_record),
     };
