@@ -20,12 +20,12 @@
 
 #define AU_IP_V4 4
 #define AU_IP_V6 6
-#define AU_IP_STR_MAX 46      /* INET6_ADDRSTRLEN: the longest text form, NUL included */
-#define AU_IP_REVERSE_MAX 74  /* "x.x.(32 nibbles)ip6.arpa" plus NUL */
+#define AU_IP_STR_MAX 46     /* INET6_ADDRSTRLEN: the longest text form, NUL included */
+#define AU_IP_REVERSE_MAX 74 /* "x.x.(32 nibbles)ip6.arpa" plus NUL */
 
 struct au_ip {
-    int family;        /* AU_IP_V4 or AU_IP_V6 */
-    uint8_t addr[16];  /* network order; IPv4 uses the first 4 bytes */
+    int family;       /* AU_IP_V4 or AU_IP_V6 */
+    uint8_t addr[16]; /* network order; IPv4 uses the first 4 bytes */
 };
 
 /* Parses len bytes of text as an IPv4 or IPv6 address. Returns 0, or -1 when

@@ -71,8 +71,8 @@ enum run { R_CONTINUE, R_NEED_DNS, R_DONE };
 struct frame {
     char domain[AU_DNS_NAME_MAX + 1];
     struct au_spf_record *rec;
-    size_t term;          /* the term being (or next to be) evaluated */
-    bool via_redirect;    /* reached by redirect=: "none" becomes permerror */
+    size_t term;       /* the term being (or next to be) evaluated */
+    bool via_redirect; /* reached by redirect=: "none" becomes permerror */
 };
 
 struct au_spf {
@@ -82,7 +82,7 @@ struct au_spf {
     uint64_t now;
     enum au_spf_identity identity;
     char *sender, *local, *sender_domain;
-    char *domain0;        /* the first <domain>, as given */
+    char *domain0; /* the first <domain>, as given */
 
     /* outputs */
     enum au_result result;
@@ -94,10 +94,10 @@ struct au_spf {
     /* machine */
     enum state state, resume;
     struct frame frames[AU_SPF_DEPTH_MAX];
-    unsigned depth;       /* frames in use */
+    unsigned depth; /* frames in use */
     char target[AU_DNS_NAME_MAX + 1];
-    struct au_buf ex;     /* macro expansions */
-    char *exp_text;       /* the TXT of exp= waiting for %{p} */
+    struct au_buf ex; /* macro expansions */
+    char *exp_text;   /* the TXT of exp= waiting for %{p} */
     char *names[AU_SPF_MX_NAMES_MAX > AU_SPF_PTR_NAMES_MAX ? AU_SPF_MX_NAMES_MAX
                                                            : AU_SPF_PTR_NAMES_MAX];
     size_t nnames;
@@ -119,7 +119,10 @@ struct au_spf {
 
 /* ---- small helpers ---- */
 
-static char *xstrdup0(const char *s) { return au_xstrdup(s ? s : ""); }
+static char *xstrdup0(const char *s)
+{
+    return au_xstrdup(s ? s : "");
+}
 
 static void set_str(char **slot, const char *s)
 {
@@ -135,15 +138,22 @@ static char *vformat(const char *fmt, va_list ap)
     return au_buf_detach(&b);
 }
 
-static struct frame *top(struct au_spf *s) { return &s->frames[s->depth - 1]; }
+static struct frame *top(struct au_spf *s)
+{
+    return &s->frames[s->depth - 1];
+}
 
 static enum au_result qualifier_result(char q)
 {
     switch (q) {
-    case '-': return AU_RESULT_FAIL;
-    case '~': return AU_RESULT_SOFTFAIL;
-    case '?': return AU_RESULT_NEUTRAL;
-    default: return AU_RESULT_PASS;
+    case '-':
+        return AU_RESULT_FAIL;
+    case '~':
+        return AU_RESULT_SOFTFAIL;
+    case '?':
+        return AU_RESULT_NEUTRAL;
+    default:
+        return AU_RESULT_PASS;
     }
 }
 
@@ -177,7 +187,10 @@ static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char 
 }
 
 /* The current term's text as a C string (in a static-free way: a copy). */
-static char *term_text(const struct au_spf_term *t) { return au_slice_dup(t->text); }
+static char *term_text(const struct au_spf_term *t)
+{
+    return au_slice_dup(t->text);
+}
 
 static void drop_answers(struct au_spf *s)
 {
@@ -288,7 +301,7 @@ static int make_name(const char *p, size_t n, char *out)
             k = 1;
         }
         if (o + k > AU_DNS_NAME_MAX)
-            return -1;   /* escapes made it longer than a query name may be */
+            return -1; /* escapes made it longer than a query name may be */
         memcpy(out + o, esc, k);
         o += k;
     }
@@ -304,7 +317,7 @@ static bool domain_ok(const char *d)
     char tmp[AU_DNS_NAME_MAX + 1];
     size_t n = strlen(d);
     if (d[0] == '[')
-        return false;   /* an address literal is not a domain name */
+        return false; /* an address literal is not a domain name */
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)d[i] <= 0x20 || (unsigned char)d[i] >= 0x7f)
             return false;
@@ -457,8 +470,7 @@ static enum run st_init(struct au_spf *s)
     if (strlen(s->domain0) > AU_DNS_NAME_MAX + 1 || !domain_ok(s->domain0)) {
         trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE,
                   "not a valid multi-label domain name");
-        return finish(s, AU_RESULT_NONE, "%s is not a valid multi-label domain name",
-                      s->domain0);
+        return finish(s, AU_RESULT_NONE, "%s is not a valid multi-label domain name", s->domain0);
     }
     char name[AU_DNS_NAME_MAX + 1];
     make_name(s->domain0, strlen(s->domain0), name);
@@ -500,7 +512,7 @@ static enum run st_fetch_wait(struct au_spf *s)
             continue;
         ntxt++;
         if (au_dns_txt_join(&a->rr[i], &txt) < 0)
-            continue;   /* longer than any record we accept: not ours to judge */
+            continue; /* longer than any record we accept: not ours to judge */
         if (au_spf_record_is_spf(au_buf_slice(&txt))) {
             if (nspf++ == 0)
                 au_buf_append(&spf, txt.data, txt.len);
@@ -519,7 +531,7 @@ static enum run st_fetch_wait(struct au_spf *s)
                   "%zu SPF records", nspf);
         return finish(s, AU_RESULT_PERMERROR, "%s has %zu SPF records", f->domain, nspf);
     }
-    size_t len = spf.len;   /* the record may hold a NUL: the length is the truth */
+    size_t len = spf.len; /* the record may hold a NUL: the length is the truth */
     char *text = au_buf_detach(&spf);
     if (s->depth == 1 && !s->record0)
         s->record0 = au_xstrdup(text);
@@ -571,8 +583,8 @@ static enum run temperror_at(struct au_spf *s, const char *name, uint16_t type,
                              const struct au_dns_answer *a)
 {
     trace_term(s, AU_SPF_OUT_ERROR, "%s %s: %s", au_dns_type_name(type), name, a->detail);
-    return finish(s, AU_RESULT_TEMPERROR, "DNS error looking up %s %s: %s",
-                  au_dns_type_name(type), name, a->detail);
+    return finish(s, AU_RESULT_TEMPERROR, "DNS error looking up %s %s: %s", au_dns_type_name(type),
+                  name, a->detail);
 }
 
 static uint16_t addr_type(const struct au_spf *s)
@@ -615,10 +627,8 @@ static int term_target(struct au_spf *s, struct au_slice spec)
         return 0;
     }
     if (expand(s, spec, AU_SPF_MACRO_DOMAIN, f->domain, AU_SPF_EXPAND_MAX) < 0) {
-        trace_term(s, AU_SPF_OUT_ERROR, "macro expansion longer than %d bytes",
-                   AU_SPF_EXPAND_MAX);
-        finish(s, AU_RESULT_PERMERROR, "macro expansion longer than %d bytes",
-               AU_SPF_EXPAND_MAX);
+        trace_term(s, AU_SPF_OUT_ERROR, "macro expansion longer than %d bytes", AU_SPF_EXPAND_MAX);
+        finish(s, AU_RESULT_PERMERROR, "macro expansion longer than %d bytes", AU_SPF_EXPAND_MAX);
         return -1;
     }
     return make_name(s->ex.data ? s->ex.data : "", s->ex.len, s->target) < 0 ? 1 : 0;
@@ -708,7 +718,7 @@ static enum run st_terms(struct au_spf *s, struct au_dns_batch *b)
                 trace_term(s, AU_SPF_OUT_ERROR, "target is not a valid domain name");
                 return finish(s, AU_RESULT_PERMERROR, "include of an invalid domain name");
             }
-            if (s->depth >= AU_SPF_DEPTH_MAX)   /* cannot happen below the lookup limit */
+            if (s->depth >= AU_SPF_DEPTH_MAX) /* cannot happen below the lookup limit */
                 return over_lookups(s);
             trace_term(s, AU_SPF_OUT_NONE, "evaluating the record of %s", s->target);
             push_frame(s, s->target, false);
@@ -733,7 +743,7 @@ static enum run st_terms(struct au_spf *s, struct au_dns_batch *b)
             return R_NEED_DNS;
         }
         default:
-            abort();   /* all, ip4 and ip6 were handled above */
+            abort(); /* all, ip4 and ip6 were handled above */
         }
     }
     if (f->rec->redirect >= 0)
@@ -765,7 +775,9 @@ static enum run st_a_wait(struct au_spf *s, bool exists)
     }
     trace_term(s, ok ? AU_SPF_OUT_MATCH : AU_SPF_OUT_NO_MATCH, "%s %s: %zu record(s)%s",
                au_dns_type_name(type), s->target, a->count,
-               exists ? "" : ok ? ", the client is among them" : ", the client is not among them");
+               exists ? ""
+               : ok   ? ", the client is among them"
+                      : ", the client is not among them");
     return ok ? matched(s) : next_term(s);
 }
 
@@ -826,8 +838,9 @@ static enum run st_mx_addr_wait(struct au_spf *s)
                        s->names[i]);
             return matched(s);
         }
-    trace_term(s, AU_SPF_OUT_NO_MATCH, "MX %s: none of %zu mail exchanger(s) has the client's address",
-               s->target, s->nnames);
+    trace_term(s, AU_SPF_OUT_NO_MATCH,
+               "MX %s: none of %zu mail exchanger(s) has the client's address", s->target,
+               s->nnames);
     return next_term(s);
 }
 
@@ -840,7 +853,7 @@ static void collect_ptr(struct au_spf *s, const struct au_dns_answer *a, const c
     for (size_t i = 0; i < a->count && seen < AU_SPF_PTR_NAMES_MAX; i++) {
         if (a->rr[i].type != AU_DNS_PTR)
             continue;
-        seen++;   /* 4.6.4: names beyond the first ten are ignored */
+        seen++; /* 4.6.4: names beyond the first ten are ignored */
         /* Names from DNS are already in presentation form: copy, do not escape. */
         char name[AU_DNS_NAME_MAX + 1];
         const char *n = a->rr[i].u.name;
@@ -953,8 +966,8 @@ static enum run use_default_exp(struct au_spf *s, const char *why)
         set_str(&s->explanation, s->ex.data ? s->ex.data : "");
     else
         set_str(&s->explanation, "");
-    trace_add(s, AU_SPF_TRACE_EXP, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE,
-              "default explanation: %s", why);
+    trace_add(s, AU_SPF_TRACE_EXP, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE, "default explanation: %s",
+              why);
     s->state = S_DONE;
     return R_DONE;
 }
@@ -1025,23 +1038,40 @@ static enum run st_exp_wait(struct au_spf *s)
 static enum run run_state(struct au_spf *s, struct au_dns_batch *b)
 {
     switch (s->state) {
-    case S_INIT: return st_init(s);
-    case S_FETCH: return st_fetch(s, b);
-    case S_FETCH_WAIT: return st_fetch_wait(s);
-    case S_TERMS: return st_terms(s, b);
-    case S_A_WAIT: return st_a_wait(s, false);
-    case S_EXISTS_WAIT: return st_a_wait(s, true);
-    case S_MX_WAIT: return st_mx_wait(s, b);
-    case S_MX_ADDR_WAIT: return st_mx_addr_wait(s);
-    case S_PTR_WAIT: return st_ptr_wait(s, b);
-    case S_PTR_ADDR_WAIT: return st_ptr_addr_wait(s);
-    case S_EXP_START: return st_exp_start(s, b);
-    case S_EXP_WAIT: return st_exp_wait(s);
-    case S_EXP_TEXT: return exp_text(s);
-    case S_P_START: return st_p_start(s, b);
-    case S_P_PTR_WAIT: return st_p_ptr_wait(s, b);
-    case S_P_ADDR_WAIT: return st_p_addr_wait(s);
-    case S_DONE: return R_DONE;
+    case S_INIT:
+        return st_init(s);
+    case S_FETCH:
+        return st_fetch(s, b);
+    case S_FETCH_WAIT:
+        return st_fetch_wait(s);
+    case S_TERMS:
+        return st_terms(s, b);
+    case S_A_WAIT:
+        return st_a_wait(s, false);
+    case S_EXISTS_WAIT:
+        return st_a_wait(s, true);
+    case S_MX_WAIT:
+        return st_mx_wait(s, b);
+    case S_MX_ADDR_WAIT:
+        return st_mx_addr_wait(s);
+    case S_PTR_WAIT:
+        return st_ptr_wait(s, b);
+    case S_PTR_ADDR_WAIT:
+        return st_ptr_addr_wait(s);
+    case S_EXP_START:
+        return st_exp_start(s, b);
+    case S_EXP_WAIT:
+        return st_exp_wait(s);
+    case S_EXP_TEXT:
+        return exp_text(s);
+    case S_P_START:
+        return st_p_start(s, b);
+    case S_P_PTR_WAIT:
+        return st_p_ptr_wait(s, b);
+    case S_P_ADDR_WAIT:
+        return st_p_addr_wait(s);
+    case S_DONE:
+        return R_DONE;
     }
     return R_DONE;
 }
@@ -1089,7 +1119,7 @@ struct au_spf *au_spf_new(const struct au_spf_params *p)
     s->now = p->now;
     s->identity = p->identity;
     if (s->mail_from[0] == '\0')
-        s->identity = AU_SPF_ID_HELO;   /* 2.4: the null sender checks postmaster@HELO */
+        s->identity = AU_SPF_ID_HELO; /* 2.4: the null sender checks postmaster@HELO */
     const char *who = s->identity == AU_SPF_ID_HELO ? NULL : s->mail_from;
     if (who) {
         const char *at = strrchr(who, '@');
@@ -1099,7 +1129,7 @@ struct au_spf *au_spf_new(const struct au_spf_params *p)
         s->local = au_xstrdup("postmaster");
         s->sender_domain = au_xstrdup(s->helo);
     }
-    if (s->local[0] == '\0') {   /* 4.3: no local-part: "postmaster" */
+    if (s->local[0] == '\0') { /* 4.3: no local-part: "postmaster" */
         free(s->local);
         s->local = au_xstrdup("postmaster");
     }
@@ -1146,19 +1176,58 @@ void au_spf_free(struct au_spf *s)
     free(s);
 }
 
-enum au_result au_spf_result(const struct au_spf *s) { return s->result; }
-const char *au_spf_result_name(enum au_result r) { return au_result_name(r); }
-const char *au_spf_domain(const struct au_spf *s) { return s->domain0; }
-const char *au_spf_sender(const struct au_spf *s) { return s->sender; }
-const struct au_ip *au_spf_ip(const struct au_spf *s) { return &s->ip; }
-enum au_spf_identity au_spf_identity(const struct au_spf *s) { return s->identity; }
-const char *au_spf_problem(const struct au_spf *s) { return s->problem; }
-const char *au_spf_record(const struct au_spf *s) { return s->record0; }
-unsigned au_spf_lookups(const struct au_spf *s) { return s->lookups; }
-unsigned au_spf_void_lookups(const struct au_spf *s) { return s->voids; }
-unsigned au_spf_dns_queries(const struct au_spf *s) { return s->queries; }
-size_t au_spf_trace_count(const struct au_spf *s) { return s->ntrace; }
-bool au_spf_trace_truncated(const struct au_spf *s) { return s->trace_truncated; }
+enum au_result au_spf_result(const struct au_spf *s)
+{
+    return s->result;
+}
+const char *au_spf_result_name(enum au_result r)
+{
+    return au_result_name(r);
+}
+const char *au_spf_domain(const struct au_spf *s)
+{
+    return s->domain0;
+}
+const char *au_spf_sender(const struct au_spf *s)
+{
+    return s->sender;
+}
+const struct au_ip *au_spf_ip(const struct au_spf *s)
+{
+    return &s->ip;
+}
+enum au_spf_identity au_spf_identity(const struct au_spf *s)
+{
+    return s->identity;
+}
+const char *au_spf_problem(const struct au_spf *s)
+{
+    return s->problem;
+}
+const char *au_spf_record(const struct au_spf *s)
+{
+    return s->record0;
+}
+unsigned au_spf_lookups(const struct au_spf *s)
+{
+    return s->lookups;
+}
+unsigned au_spf_void_lookups(const struct au_spf *s)
+{
+    return s->voids;
+}
+unsigned au_spf_dns_queries(const struct au_spf *s)
+{
+    return s->queries;
+}
+size_t au_spf_trace_count(const struct au_spf *s)
+{
+    return s->ntrace;
+}
+bool au_spf_trace_truncated(const struct au_spf *s)
+{
+    return s->trace_truncated;
+}
 
 const char *au_spf_explanation(const struct au_spf *s)
 {
@@ -1178,11 +1247,16 @@ const struct au_spf_trace *au_spf_decided(const struct au_spf *s)
 const char *au_spf_trace_kind_name(enum au_spf_trace_kind k)
 {
     switch (k) {
-    case AU_SPF_TRACE_RECORD: return "record";
-    case AU_SPF_TRACE_TERM: return "term";
-    case AU_SPF_TRACE_RESULT: return "result";
-    case AU_SPF_TRACE_EXP: return "exp";
-    case AU_SPF_TRACE_MACRO_P: return "macro-p";
+    case AU_SPF_TRACE_RECORD:
+        return "record";
+    case AU_SPF_TRACE_TERM:
+        return "term";
+    case AU_SPF_TRACE_RESULT:
+        return "result";
+    case AU_SPF_TRACE_EXP:
+        return "exp";
+    case AU_SPF_TRACE_MACRO_P:
+        return "macro-p";
     }
     return "?";
 }
@@ -1190,10 +1264,14 @@ const char *au_spf_trace_kind_name(enum au_spf_trace_kind k)
 const char *au_spf_outcome_name(enum au_spf_outcome o)
 {
     switch (o) {
-    case AU_SPF_OUT_NONE: return "";
-    case AU_SPF_OUT_MATCH: return "match";
-    case AU_SPF_OUT_NO_MATCH: return "no-match";
-    case AU_SPF_OUT_ERROR: return "error";
+    case AU_SPF_OUT_NONE:
+        return "";
+    case AU_SPF_OUT_MATCH:
+        return "match";
+    case AU_SPF_OUT_NO_MATCH:
+        return "no-match";
+    case AU_SPF_OUT_ERROR:
+        return "error";
     }
     return "?";
 }
@@ -1232,7 +1310,7 @@ int au_spf_gmail_comment(const struct au_spf *s, struct au_buf *out)
     case AU_RESULT_FAIL:
     case AU_RESULT_SOFTFAIL:
         r |= au_buf_puts(out, s->result == AU_RESULT_SOFTFAIL ? "domain of transitioning "
-                                                             : "domain of ");
+                                                              : "domain of ");
         r |= put_comment_text(out, who, true);
         r |= au_buf_printf(out, " does not designate %s as permitted sender", ip);
         break;

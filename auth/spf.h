@@ -25,22 +25,22 @@
 #include "ip.h"
 #include "result.h"
 
-#define AU_SPF_LOOKUP_MAX 10        /* DNS-querying terms per evaluation (4.6.4) */
-#define AU_SPF_VOID_MAX 2           /* void lookups per evaluation (4.6.4) */
-#define AU_SPF_MX_NAMES_MAX 10      /* MX names per mx mechanism (4.6.4); more: permerror */
-#define AU_SPF_PTR_NAMES_MAX 10     /* PTR names used per ptr / %{p} (4.6.4); rest ignored */
-#define AU_SPF_DEPTH_MAX (AU_SPF_LOOKUP_MAX + 2)  /* include nesting: bounded by the lookups */
-#define AU_SPF_EXPAND_MAX 65536     /* bytes of one macro expansion (domain-spec) */
-#define AU_SPF_EXPLANATION_MAX 2048 /* bytes of an explanation; longer: the default */
-#define AU_SPF_TRACE_MAX 2000       /* trace entries kept; later ones are counted, not kept */
+#define AU_SPF_LOOKUP_MAX 10    /* DNS-querying terms per evaluation (4.6.4) */
+#define AU_SPF_VOID_MAX 2       /* void lookups per evaluation (4.6.4) */
+#define AU_SPF_MX_NAMES_MAX 10  /* MX names per mx mechanism (4.6.4); more: permerror */
+#define AU_SPF_PTR_NAMES_MAX 10 /* PTR names used per ptr / %{p} (4.6.4); rest ignored */
+#define AU_SPF_DEPTH_MAX (AU_SPF_LOOKUP_MAX + 2) /* include nesting: bounded by the lookups */
+#define AU_SPF_EXPAND_MAX 65536                  /* bytes of one macro expansion (domain-spec) */
+#define AU_SPF_EXPLANATION_MAX 2048              /* bytes of an explanation; longer: the default */
+#define AU_SPF_TRACE_MAX 2000 /* trace entries kept; later ones are counted, not kept */
 #define AU_SPF_RECEIVER_DEFAULT "mx.google.com"
 /* RFC 7208 6.2 leaves the default explanation to the receiver; this one is
  * expanded like an exp= text. */
 #define AU_SPF_DEFAULT_EXPLANATION "%{o} does not designate %{c} as permitted sender"
 
 enum au_spf_identity {
-    AU_SPF_ID_MAILFROM,   /* check_host(ip, domain of MAIL FROM, MAIL FROM) (2.4) */
-    AU_SPF_ID_HELO,       /* check_host(ip, HELO, postmaster@HELO) (2.3) */
+    AU_SPF_ID_MAILFROM, /* check_host(ip, domain of MAIL FROM, MAIL FROM) (2.4) */
+    AU_SPF_ID_HELO,     /* check_host(ip, HELO, postmaster@HELO) (2.3) */
 };
 
 struct au_spf_params {
@@ -55,28 +55,28 @@ struct au_spf_params {
 
 /* One line of the trace: what was fetched, evaluated and decided. */
 enum au_spf_trace_kind {
-    AU_SPF_TRACE_RECORD,   /* TXT fetched for domain: text is the SPF record or NULL */
-    AU_SPF_TRACE_TERM,     /* a mechanism or modifier evaluated */
-    AU_SPF_TRACE_RESULT,   /* check_host(domain) at this depth returned result */
-    AU_SPF_TRACE_EXP,      /* the explanation fetched (or why the default was used) */
-    AU_SPF_TRACE_MACRO_P,  /* %{p} resolved (detail names the validated name) */
+    AU_SPF_TRACE_RECORD,  /* TXT fetched for domain: text is the SPF record or NULL */
+    AU_SPF_TRACE_TERM,    /* a mechanism or modifier evaluated */
+    AU_SPF_TRACE_RESULT,  /* check_host(domain) at this depth returned result */
+    AU_SPF_TRACE_EXP,     /* the explanation fetched (or why the default was used) */
+    AU_SPF_TRACE_MACRO_P, /* %{p} resolved (detail names the validated name) */
 };
 
 enum au_spf_outcome {
-    AU_SPF_OUT_NONE,       /* not a match decision (records, results, notes) */
+    AU_SPF_OUT_NONE, /* not a match decision (records, results, notes) */
     AU_SPF_OUT_MATCH,
     AU_SPF_OUT_NO_MATCH,
-    AU_SPF_OUT_ERROR,      /* the evaluation ended here with temperror/permerror */
+    AU_SPF_OUT_ERROR, /* the evaluation ended here with temperror/permerror */
 };
 
 struct au_spf_trace {
     enum au_spf_trace_kind kind;
-    unsigned depth;          /* 0: the top record (and its redirects); +1 per include */
-    const char *domain;      /* the <domain> being evaluated */
-    const char *text;        /* record or term text; may be NULL */
+    unsigned depth;     /* 0: the top record (and its redirects); +1 per include */
+    const char *domain; /* the <domain> being evaluated */
+    const char *text;   /* record or term text; may be NULL */
     enum au_spf_outcome outcome;
-    enum au_result result;   /* RESULT: the result; a matching term: its qualifier's */
-    const char *detail;      /* what happened, in words; never NULL */
+    enum au_result result; /* RESULT: the result; a matching term: its qualifier's */
+    const char *detail;    /* what happened, in words; never NULL */
 };
 
 struct au_spf;

@@ -28,9 +28,18 @@ static bool is_delim(char c)
 static bool letter_known(char c, enum au_spf_macro_mode mode)
 {
     switch (c | 0x20) {
-    case 's': case 'l': case 'o': case 'd': case 'i': case 'p': case 'v': case 'h':
+    case 's':
+    case 'l':
+    case 'o':
+    case 'd':
+    case 'i':
+    case 'p':
+    case 'v':
+    case 'h':
         return true;
-    case 'c': case 'r': case 't':
+    case 'c':
+    case 'r':
+    case 't':
         return mode != AU_SPF_MACRO_DOMAIN;
     default:
         return false;
@@ -44,19 +53,28 @@ static void seterr(char *err, size_t errlen, const char *msg, size_t at)
 }
 
 /* The value of a letter, written into tmp when it is computed. */
-static const char *letter_value(char c, const struct au_spf_macro_vars *v, char *tmp,
-                                size_t tmplen)
+static const char *letter_value(char c, const struct au_spf_macro_vars *v, char *tmp, size_t tmplen)
 {
     switch (c | 0x20) {
-    case 's': return v->sender ? v->sender : "";
-    case 'l': return v->local ? v->local : "";
-    case 'o': return v->sender_domain ? v->sender_domain : "";
-    case 'd': return v->domain ? v->domain : "";
-    case 'h': return v->helo ? v->helo : "";
-    case 'p': return v->validated ? v->validated : "unknown";
-    case 'r': return v->receiver && *v->receiver ? v->receiver : "unknown";
-    case 't': snprintf(tmp, tmplen, "%llu", (unsigned long long)v->now); return tmp;
-    case 'v': return v->ip && v->ip->family == AU_IP_V6 ? "ip6" : "in-addr";
+    case 's':
+        return v->sender ? v->sender : "";
+    case 'l':
+        return v->local ? v->local : "";
+    case 'o':
+        return v->sender_domain ? v->sender_domain : "";
+    case 'd':
+        return v->domain ? v->domain : "";
+    case 'h':
+        return v->helo ? v->helo : "";
+    case 'p':
+        return v->validated ? v->validated : "unknown";
+    case 'r':
+        return v->receiver && *v->receiver ? v->receiver : "unknown";
+    case 't':
+        snprintf(tmp, tmplen, "%llu", (unsigned long long)v->now);
+        return tmp;
+    case 'v':
+        return v->ip && v->ip->family == AU_IP_V6 ? "ip6" : "in-addr";
     case 'c':
         if (!v->ip)
             return "";
@@ -87,8 +105,8 @@ static int put(struct au_buf *out, const char *p, size_t n)
 
 static bool unreserved(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 /* Appends a part, URL-escaped when the letter was uppercase (RFC 7208 7.3). */
@@ -133,7 +151,7 @@ static int expand_one(char letter, unsigned digits, bool reverse, const char *de
     for (size_t i = 0; i < len; i++)
         if (memchr(delims, val[i], ndelims))
             start[k++] = i + 1;
-    start[nparts] = len + 1;   /* a virtual delimiter after the end */
+    start[nparts] = len + 1; /* a virtual delimiter after the end */
     /* Parts are taken in order (reversed or not); only the rightmost keep survive. */
     size_t keep = digits && digits < nparts ? digits : nparts;
     int r = 0;
@@ -191,9 +209,10 @@ static int walk(struct au_slice s, enum au_spf_macro_mode mode, const struct au_
         }
         size_t j = i + 2;
         if (j >= n || !letter_known(p[j], mode)) {
-            seterr(err, errlen, j < n && letter_known(p[j], AU_SPF_MACRO_EXP)
-                                    ? "macro letter allowed only in exp text"
-                                    : "unknown macro letter",
+            seterr(err, errlen,
+                   j < n && letter_known(p[j], AU_SPF_MACRO_EXP)
+                       ? "macro letter allowed only in exp text"
+                       : "unknown macro letter",
                    j);
             return -1;
         }
@@ -244,7 +263,7 @@ bool au_spf_macro_uses_p(struct au_slice s)
             continue;
         if (s.ptr[i + 1] == '{' && (s.ptr[i + 2] | 0x20) == 'p')
             return true;
-        i++;   /* skip the escaped character of %%, %_, %- (and the '{') */
+        i++; /* skip the escaped character of %%, %_, %- (and the '{') */
     }
     return false;
 }

@@ -24,12 +24,12 @@
 #include "spf_macro.h"
 #include "xalloc.h"
 
-#define TERM_SHOW_MAX 40   /* bytes of a bad term quoted in an error message */
+#define TERM_SHOW_MAX 40 /* bytes of a bad term quoted in an error message */
 
 static const char *const mech_names[] = {
-    [AU_SPF_MECH_ALL] = "all",   [AU_SPF_MECH_INCLUDE] = "include", [AU_SPF_MECH_A] = "a",
-    [AU_SPF_MECH_MX] = "mx",     [AU_SPF_MECH_PTR] = "ptr",         [AU_SPF_MECH_IP4] = "ip4",
-    [AU_SPF_MECH_IP6] = "ip6",   [AU_SPF_MECH_EXISTS] = "exists",
+    [AU_SPF_MECH_ALL] = "all", [AU_SPF_MECH_INCLUDE] = "include", [AU_SPF_MECH_A] = "a",
+    [AU_SPF_MECH_MX] = "mx",   [AU_SPF_MECH_PTR] = "ptr",         [AU_SPF_MECH_IP4] = "ip4",
+    [AU_SPF_MECH_IP6] = "ip6", [AU_SPF_MECH_EXISTS] = "exists",
 };
 
 const char *au_spf_mech_name(enum au_spf_mech m)
@@ -42,9 +42,18 @@ bool au_spf_record_is_spf(struct au_slice txt)
     return txt.len >= 6 && au_slice_prefix_ci(txt, "v=spf1") && (txt.len == 6 || txt.ptr[6] == ' ');
 }
 
-static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_alnum(char c)
+{
+    return is_alpha(c) || is_digit(c);
+}
 
 /* Writes "what 'term'" into err, the term shown with unprintable bytes escaped. */
 static void term_err(char *err, size_t errlen, const char *what, struct au_slice t)
@@ -100,18 +109,18 @@ int au_spf_record_check_domain_spec(struct au_slice spec, char *err, size_t errl
             continue;
         if (spec.ptr[i + 1] == '{') {
             const char *close = memchr(spec.ptr + i, '}', spec.len - i);
-            i = (size_t)(close - spec.ptr);   /* the syntax check guarantees the brace */
+            i = (size_t)(close - spec.ptr); /* the syntax check guarantees the brace */
         } else {
             i++;
         }
         tail = i + 1;
     }
     if (tail == spec.len)
-        return 0;   /* domain-end = macro-expand */
+        return 0; /* domain-end = macro-expand */
     const char *p = spec.ptr + tail;
     size_t n = spec.len - tail;
     if (p[n - 1] == '.')
-        n--;   /* domain-end allows one trailing dot */
+        n--; /* domain-end allows one trailing dot */
     const char *dot = NULL;
     for (size_t i = n; i-- > 0;)
         if (p[i] == '.') {
@@ -310,8 +319,8 @@ static int parse_term(struct au_spf_record *rec, struct au_spf_term *t, char *er
     size_t nstart = i;
     if (i < s.len && is_alpha(s.ptr[i])) {
         i++;
-        while (i < s.len && (is_alnum(s.ptr[i]) || s.ptr[i] == '-' || s.ptr[i] == '_' ||
-                             s.ptr[i] == '.'))
+        while (i < s.len &&
+               (is_alnum(s.ptr[i]) || s.ptr[i] == '-' || s.ptr[i] == '_' || s.ptr[i] == '.'))
             i++;
     }
     t->name = au_slice_make(s.ptr + nstart, i - nstart);

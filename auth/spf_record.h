@@ -29,26 +29,26 @@ enum au_spf_term_type {
     AU_SPF_TERM_MECH,
     AU_SPF_TERM_REDIRECT,
     AU_SPF_TERM_EXP,
-    AU_SPF_TERM_UNKNOWN,   /* an unknown modifier: checked, then ignored (6) */
+    AU_SPF_TERM_UNKNOWN, /* an unknown modifier: checked, then ignored (6) */
 };
 
 struct au_spf_term {
     enum au_spf_term_type type;
-    enum au_spf_mech mech;    /* when type == AU_SPF_TERM_MECH */
-    char qualifier;           /* '+', '-', '~' or '?' ('+' when not written) */
-    struct au_slice text;     /* the whole term as written */
-    struct au_slice name;     /* mechanism or modifier name as written */
-    struct au_slice spec;     /* domain-spec, or modifier value; len 0 when absent */
-    int cidr4, cidr6;         /* prefix lengths, -1 when absent */
-    struct au_ip ip;          /* ip4 / ip6 network */
+    enum au_spf_mech mech; /* when type == AU_SPF_TERM_MECH */
+    char qualifier;        /* '+', '-', '~' or '?' ('+' when not written) */
+    struct au_slice text;  /* the whole term as written */
+    struct au_slice name;  /* mechanism or modifier name as written */
+    struct au_slice spec;  /* domain-spec, or modifier value; len 0 when absent */
+    int cidr4, cidr6;      /* prefix lengths, -1 when absent */
+    struct au_ip ip;       /* ip4 / ip6 network */
 };
 
 struct au_spf_record {
-    char *text;                 /* owned copy; every slice points into it */
+    char *text; /* owned copy; every slice points into it */
     size_t len;
-    struct au_spf_term *terms;  /* in record order, modifiers included */
+    struct au_spf_term *terms; /* in record order, modifiers included */
     size_t nterms;
-    int redirect, exp;          /* index of that modifier in terms, or -1 */
+    int redirect, exp; /* index of that modifier in terms, or -1 */
 };
 
 /* True when txt is an SPF version 1 record: "v=spf1" (any case) followed by

@@ -135,8 +135,21 @@ static int bench(const char *file, long rounds)
 
 int cmd_spf(int argc, char **argv)
 {
-    enum { O_IP = 1, O_FROM, O_HELO, O_ID, O_RECV, O_NOW, O_DEFEXP, O_JSON, O_TRACE, O_HEADERS,
-           O_SUITE, O_BENCH, O_HELP };
+    enum {
+        O_IP = 1,
+        O_FROM,
+        O_HELO,
+        O_ID,
+        O_RECV,
+        O_NOW,
+        O_DEFEXP,
+        O_JSON,
+        O_TRACE,
+        O_HEADERS,
+        O_SUITE,
+        O_BENCH,
+        O_HELP
+    };
     static const struct option longopts[] = {
         {"ip", required_argument, NULL, O_IP},
         {"mail-from", required_argument, NULL, O_FROM},
@@ -173,9 +186,15 @@ int cmd_spf(int argc, char **argv)
             continue;
         char *end;
         switch (c) {
-        case O_IP: ip = optarg; break;
-        case O_FROM: p.mail_from = optarg; break;
-        case O_HELO: p.helo = optarg; break;
+        case O_IP:
+            ip = optarg;
+            break;
+        case O_FROM:
+            p.mail_from = optarg;
+            break;
+        case O_HELO:
+            p.helo = optarg;
+            break;
         case O_ID:
             if (strcmp(optarg, "helo") == 0)
                 p.identity = AU_SPF_ID_HELO;
@@ -186,7 +205,9 @@ int cmd_spf(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_RECV: p.receiver = optarg; break;
+        case O_RECV:
+            p.receiver = optarg;
+            break;
         case O_NOW:
             if (parse_time(optarg, &p.now) < 0) {
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
@@ -200,10 +221,18 @@ int cmd_spf(int argc, char **argv)
             }
             p.default_explanation = optarg;
             break;
-        case O_JSON: json = true; break;
-        case O_TRACE: trace = true; break;
-        case O_HEADERS: headers = true; break;
-        case O_SUITE: suite = optarg; break;
+        case O_JSON:
+            json = true;
+            break;
+        case O_TRACE:
+            trace = true;
+            break;
+        case O_HEADERS:
+            headers = true;
+            break;
+        case O_SUITE:
+            suite = optarg;
+            break;
         case O_BENCH:
             rounds = strtol(optarg, &end, 10);
             if (*end || rounds < 1 || rounds > SPF_BENCH_MAX) {

@@ -37,9 +37,9 @@ static json_t *entry(const struct au_spf_trace *t)
     json_object_set_new(o, "kind", json_string(au_spf_trace_kind_name(t->kind)));
     json_object_set_new(o, "domain", str(t->domain));
     json_object_set_new(o, "text", str(t->text));
-    json_object_set_new(o, "outcome", t->outcome == AU_SPF_OUT_NONE
-                                          ? json_null()
-                                          : json_string(au_spf_outcome_name(t->outcome)));
+    json_object_set_new(
+        o, "outcome",
+        t->outcome == AU_SPF_OUT_NONE ? json_null() : json_string(au_spf_outcome_name(t->outcome)));
     bool has_result = t->kind == AU_SPF_TRACE_RESULT || t->outcome == AU_SPF_OUT_MATCH;
     json_object_set_new(o, "result",
                         has_result ? json_string(au_result_name(t->result)) : json_null());
@@ -58,9 +58,8 @@ json_t *spf_json_object(const struct au_spf *spf, bool with_trace)
     json_object_set_new(o, "lookups", json_integer(au_spf_lookups(spf)));
     json_object_set_new(o, "void_lookups", json_integer(au_spf_void_lookups(spf)));
     json_object_set_new(o, "dns_queries", json_integer(au_spf_dns_queries(spf)));
-    json_object_set_new(o, "identity", json_string(au_spf_identity(spf) == AU_SPF_ID_HELO
-                                                       ? "helo"
-                                                       : "mailfrom"));
+    json_object_set_new(o, "identity",
+                        json_string(au_spf_identity(spf) == AU_SPF_ID_HELO ? "helo" : "mailfrom"));
     json_object_set_new(o, "sender", str(au_spf_sender(spf)));
     json_object_set_new(o, "record", str(au_spf_record(spf)));
     json_object_set_new(o, "problem", str(au_spf_problem(spf)));

@@ -24,8 +24,8 @@
 #include "xalloc.h"
 
 /* Types a bare TIMEOUT affects when no record of them is listed. */
-static const uint16_t timeout_types[] = {AU_DNS_A, AU_DNS_AAAA, AU_DNS_MX,
-                                         AU_DNS_PTR, AU_DNS_TXT, AU_DNS_SPF};
+static const uint16_t timeout_types[] = {AU_DNS_A,   AU_DNS_AAAA, AU_DNS_MX,
+                                         AU_DNS_PTR, AU_DNS_TXT,  AU_DNS_SPF};
 
 static char *scalar_dup(struct fy_node *n)
 {
@@ -93,15 +93,18 @@ static void put_txt(struct au_buf *z, struct fy_node *v)
         n++;
     }
     if (n == 0)
-        put_string(z, "", 0);   /* zone text cannot say "no strings"; one empty string */
+        put_string(z, "", 0); /* zone text cannot say "no strings"; one empty string */
 }
 
 struct name_info {
-    bool has[256];   /* types with records listed (by type & 0xff, enough here) */
+    bool has[256]; /* types with records listed (by type & 0xff, enough here) */
     bool timeout;
 };
 
-static int type_index(uint16_t t) { return t & 0xff; }
+static int type_index(uint16_t t)
+{
+    return t & 0xff;
+}
 
 /* Converts one name's entries to zone lines; records faults to add. */
 static int convert_name(struct au_buf *z, const char *name, size_t nlen, struct fy_node *items,
@@ -212,8 +215,8 @@ static struct au_dns_stub *build_stub(struct fy_node *zonedata, char *err, size_
             goto fail;
         if (ni.timeout) {
             timeouts = au_xrealloc(timeouts, (ntimeouts + 1) * sizeof *timeouts);
-            snprintf(timeouts[ntimeouts].name, sizeof timeouts[ntimeouts].name, "%.*s",
-                     (int)nlen, name);
+            snprintf(timeouts[ntimeouts].name, sizeof timeouts[ntimeouts].name, "%.*s", (int)nlen,
+                     name);
             timeouts[ntimeouts++].ni = ni;
         }
     }
@@ -260,7 +263,7 @@ static int add_cases(struct spf_suite *s, struct fy_node *tests, const char *sce
         c->explanation = exp ? scalar_dup(exp) : NULL;
         c->stub = stub;
         struct fy_node *res = get(t, "result");
-        static const char *const words[] = {"none", "neutral", "pass", "fail",
+        static const char *const words[] = {"none",     "neutral",   "pass",     "fail",
                                             "softfail", "temperror", "permerror"};
         void *rit = NULL;
         struct fy_node *r = res && fy_node_get_type(res) == FYNT_SEQUENCE
@@ -323,15 +326,16 @@ static void fix_empty_block_scalars(char *text, size_t len)
         size_t e = eol;
         while (e > ind && (text[e - 1] == ' ' || text[e - 1] == '\r'))
             e--;
-        bool four = e - ind > 4 && (memcmp(text + e - 4, ": >-", 4) == 0 ||
-                                    memcmp(text + e - 4, ": |-", 4) == 0);
-        bool three = !four && e - ind > 3 && (memcmp(text + e - 3, ": >", 3) == 0 ||
-                                              memcmp(text + e - 3, ": |", 3) == 0);
+        bool four = e - ind > 4 &&
+                    (memcmp(text + e - 4, ": >-", 4) == 0 || memcmp(text + e - 4, ": |-", 4) == 0);
+        bool three = !four && e - ind > 3 &&
+                     (memcmp(text + e - 3, ": >", 3) == 0 || memcmp(text + e - 3, ": |", 3) == 0);
         if (four || three) {
             size_t next = eol + 1, nind = next;
             while (nind < len && text[nind] == ' ')
                 nind++;
-            bool empty = next >= len || (nind < len && text[nind] != '\n' && nind - next <= ind - i);
+            bool empty =
+                next >= len || (nind < len && text[nind] != '\n' && nind - next <= ind - i);
             if (empty && four)
                 memcpy(text + e - 4, ": ''", 4);
             else if (empty)

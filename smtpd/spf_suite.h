@@ -13,18 +13,18 @@
 #include "dns_stub.h"
 #include "spf.h"
 
-#define SPF_SUITE_RESULTS_MAX 4    /* acceptable results listed by one test */
+#define SPF_SUITE_RESULTS_MAX 4 /* acceptable results listed by one test */
 #define SPF_SUITE_FILE_MAX (4u << 20)
 
 struct spf_suite_case {
-    const char *scenario;      /* the document's description */
+    const char *scenario; /* the document's description */
     char *name;
-    char *spec;                /* RFC 7208 section cited, or "" */
+    char *spec; /* RFC 7208 section cited, or "" */
     char *helo, *host, *mailfrom;
-    const char *results[SPF_SUITE_RESULTS_MAX];   /* result words */
+    const char *results[SPF_SUITE_RESULTS_MAX]; /* result words */
     size_t nresults;
-    char *explanation;         /* expected explanation, or NULL */
-    const struct au_dns_stub *stub;   /* the scenario's world (owned by the suite) */
+    char *explanation;              /* expected explanation, or NULL */
+    const struct au_dns_stub *stub; /* the scenario's world (owned by the suite) */
 };
 
 struct spf_suite {

@@ -50,8 +50,8 @@ static void print_trace(const struct au_spf *spf)
                t->text ? t->text : "", t->text ? "\"" : "", au_spf_outcome_name(t->outcome),
                t->detail);
     }
-    printf("    lookups %u, void %u, queries %u\n", au_spf_lookups(spf),
-           au_spf_void_lookups(spf), au_spf_dns_queries(spf));
+    printf("    lookups %u, void %u, queries %u\n", au_spf_lookups(spf), au_spf_void_lookups(spf),
+           au_spf_dns_queries(spf));
 }
 
 int main(int argc, char **argv)
@@ -113,8 +113,7 @@ int main(int argc, char **argv)
         if (verbose || !(ok && exp_ok)) {
             if (verbose)
                 printf("%s %s: %s%s%s\n", ok && exp_ok ? "ok  " : "FAIL", c->name,
-                       au_spf_result_name(au_spf_result(spf)), exp ? " exp=" : "",
-                       exp ? exp : "");
+                       au_spf_result_name(au_spf_result(spf)), exp ? " exp=" : "", exp ? exp : "");
             print_trace(spf);
         }
         au_spf_free(spf);

@@ -43,11 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r1 = au_spf_macro_expand(s, mode, &v, &small);
     int r2 = au_spf_macro_expand(s, mode, &v, &big);
     if ((c == 0) != (r2 == 0))
-        abort();   /* check and expand disagree on the grammar */
-    if (r2 == 0 && big.len <= 512 && (r1 != 0 || small.len != big.len ||
-                                      memcmp(small.data ? small.data : "",
-                                             big.data ? big.data : "", big.len)))
-        abort();   /* a bounded expansion that fits must be the same */
+        abort(); /* check and expand disagree on the grammar */
+    if (r2 == 0 && big.len <= 512 &&
+        (r1 != 0 || small.len != big.len ||
+         memcmp(small.data ? small.data : "", big.data ? big.data : "", big.len)))
+        abort(); /* a bounded expansion that fits must be the same */
     if (r2 == 0 && big.len > 512 && r1 != -2)
         abort();
     (void)au_spf_macro_uses_p(s);

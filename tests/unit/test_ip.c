@@ -11,20 +11,23 @@
 
 #include "ip.h"
 
-static int parse(const char *s, struct au_ip *ip) { return au_ip_parse(s, strlen(s), ip); }
+static int parse(const char *s, struct au_ip *ip)
+{
+    return au_ip_parse(s, strlen(s), ip);
+}
 
 static void test_parse_table(void **state)
 {
     static const struct {
         const char *in;
         int ok;
-        const char *out;   /* formatted, when ok */
+        const char *out; /* formatted, when ok */
     } t[] = {
         {"192.0.2.1", 1, "192.0.2.1"},
         {"0.0.0.0", 1, "0.0.0.0"},
         {"255.255.255.255", 1, "255.255.255.255"},
         {"256.1.1.1", 0, NULL},
-        {"01.2.3.4", 0, NULL},          /* RFC 7208 ip4-network: no leading zeros */
+        {"01.2.3.4", 0, NULL}, /* RFC 7208 ip4-network: no leading zeros */
         {"1.2.3", 0, NULL},
         {"1.2.3.4.5", 0, NULL},
         {"1.2.3.4 ", 0, NULL},
@@ -32,9 +35,9 @@ static void test_parse_table(void **state)
         {"", 0, NULL},
         {"1..2.3", 0, NULL},
         {"2001:db8::1", 1, "2001:db8::1"},
-        {"2001:DB8:0:0:0:0:0:1", 1, "2001:db8::1"},               /* RFC 5952 4.3, 4.2.1 */
-        {"2001:db8:0:0:1:0:0:1", 1, "2001:db8::1:0:0:1"},         /* RFC 5952 4.2.3: first run */
-        {"2001:db8:0:1:1:1:1:1", 1, "2001:db8:0:1:1:1:1:1"},      /* RFC 5952 4.2.2: not one group */
+        {"2001:DB8:0:0:0:0:0:1", 1, "2001:db8::1"},          /* RFC 5952 4.3, 4.2.1 */
+        {"2001:db8:0:0:1:0:0:1", 1, "2001:db8::1:0:0:1"},    /* RFC 5952 4.2.3: first run */
+        {"2001:db8:0:1:1:1:1:1", 1, "2001:db8:0:1:1:1:1:1"}, /* RFC 5952 4.2.2: not one group */
         {"::", 1, "::"},
         {"::1", 1, "::1"},
         {"CAFE:BABE::1", 1, "cafe:babe::1"},
@@ -72,7 +75,7 @@ static void test_unmap_and_match(void **state)
     assert_true(au_ip_match(&ip, &net, 31));
     assert_false(au_ip_match(&ip, &net, 32));
     assert_int_equal(parse("1.2.3.7", &net), 0);
-    assert_true(au_ip_match(&ip, &net, 30));   /* 1.2.3.4/30 is 1.2.3.4-7 */
+    assert_true(au_ip_match(&ip, &net, 30)); /* 1.2.3.4/30 is 1.2.3.4-7 */
     assert_false(au_ip_match(&ip, &net, 31));
     /* families never match each other, even with /0 */
     assert_int_equal(parse("::", &net), 0);
@@ -81,7 +84,7 @@ static void test_unmap_and_match(void **state)
     assert_int_equal(parse("cafe:babe::", &net), 0);
     assert_true(au_ip_match(&ip, &net, 32));
     assert_false(au_ip_match(&ip, &net, 33));
-    assert_true(au_ip_match(&ip, &ip, 200));   /* clamped to 128 */
+    assert_true(au_ip_match(&ip, &ip, 200)); /* clamped to 128 */
     assert_true(au_ip_equal(&ip, &ip));
     assert_false(au_ip_equal(&ip, &net));
 }

@@ -50,7 +50,7 @@ static const char zone[] =
 
 struct world {
     struct au_dns_stub *stub;
-    const char *big_name;   /* answered with big_txt instead of the stub */
+    const char *big_name; /* answered with big_txt instead of the stub */
     const char *big_txt;
     size_t big_len;
     size_t batch[256];
@@ -124,8 +124,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct au_spf *eval(struct world *w, const char *ip, const char *mail_from,
-                           const char *helo)
+static struct au_spf *eval(struct world *w, const char *ip, const char *mail_from, const char *helo)
 {
     struct au_spf_params p;
     memset(&p, 0, sizeof p);
@@ -152,7 +151,8 @@ static void expect_header(struct au_spf *spf, bool ar, const char *want)
 static void test_gmail_literals(void **state)
 {
     struct world *w = *state;
-    struct au_spf *spf = eval(w, "66.111.4.230", "tobin@kernel.org", "new4-smtp.messagingengine.com");
+    struct au_spf *spf =
+        eval(w, "66.111.4.230", "tobin@kernel.org", "new4-smtp.messagingengine.com");
     assert_int_equal(au_spf_result(spf), AU_RESULT_SOFTFAIL);
     expect_header(spf, false,
                   "Received-SPF: softfail (google.com: domain of transitioning tobin@kernel.org "
@@ -171,10 +171,11 @@ static void test_gmail_literals(void **state)
 
     spf = eval(w, "2a01:111:f403:c110::3", "ruizariasedgarmanuel@gmail.com", "x.outlook.com");
     assert_int_equal(au_spf_result(spf), AU_RESULT_SOFTFAIL);
-    expect_header(spf, true,
-                  "spf=softfail (google.com: domain of transitioning ruizariasedgarmanuel@gmail.com "
-                  "does not designate 2a01:111:f403:c110::3 as permitted sender) "
-                  "smtp.mailfrom=ruizariasedgarmanuel@gmail.com");
+    expect_header(
+        spf, true,
+        "spf=softfail (google.com: domain of transitioning ruizariasedgarmanuel@gmail.com "
+        "does not designate 2a01:111:f403:c110::3 as permitted sender) "
+        "smtp.mailfrom=ruizariasedgarmanuel@gmail.com");
     au_spf_free(spf);
 
     /* '=' in the address: quoted in the property, case kept there, lowercased in the comment. */

@@ -134,23 +134,23 @@ static void test_hostile_syntax(void **state)
         {"%{}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{x}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{a}", AU_SPF_MACRO_DOMAIN, 0},
-        {"%{s0}", AU_SPF_MACRO_DOMAIN, 0},        /* 7.3: the digit count is nonzero */
+        {"%{s0}", AU_SPF_MACRO_DOMAIN, 0}, /* 7.3: the digit count is nonzero */
         {"%{s00}", AU_SPF_MACRO_DOMAIN, 0},
-        {"%{sr2}", AU_SPF_MACRO_DOMAIN, 0},       /* digits come before r */
+        {"%{sr2}", AU_SPF_MACRO_DOMAIN, 0}, /* digits come before r */
         {"%{s2rr}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{s#}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{s.-+,/_=}", AU_SPF_MACRO_DOMAIN, 1},
         {"%(ir)", AU_SPF_MACRO_DOMAIN, 0},
         {"%a", AU_SPF_MACRO_DOMAIN, 0},
-        {"%{c}", AU_SPF_MACRO_DOMAIN, 0},         /* 7.2: c r t only in exp text */
+        {"%{c}", AU_SPF_MACRO_DOMAIN, 0}, /* 7.2: c r t only in exp text */
         {"%{R}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{t}", AU_SPF_MACRO_DOMAIN, 0},
         {"%{c}", AU_SPF_MACRO_EXP, 1},
         {"%{t}", AU_SPF_MACRO_MODIFIER, 1},
-        {"a b", AU_SPF_MACRO_DOMAIN, 0},          /* SP only in explain-string */
+        {"a b", AU_SPF_MACRO_DOMAIN, 0}, /* SP only in explain-string */
         {"a b", AU_SPF_MACRO_EXP, 1},
         {"a\tb", AU_SPF_MACRO_EXP, 0},
-        {"caf\xc3\xa9", AU_SPF_MACRO_EXP, 0},     /* non-ASCII */
+        {"caf\xc3\xa9", AU_SPF_MACRO_EXP, 0}, /* non-ASCII */
         {"\x80", AU_SPF_MACRO_DOMAIN, 0},
         {"a\0b", AU_SPF_MACRO_DOMAIN, 0},
         {"\x7f", AU_SPF_MACRO_DOMAIN, 0},
@@ -160,7 +160,7 @@ static void test_hostile_syntax(void **state)
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t len = strlen(t[i].in);
         if (strcmp(t[i].in, "a") == 0)
-            len = 3;   /* "a\0b" */
+            len = 3; /* "a\0b" */
         char err[128] = "";
         int r = au_spf_macro_check(au_slice_make(t[i].in, len), t[i].mode, err, sizeof err);
         if (t[i].ok)
@@ -215,17 +215,15 @@ static void test_uses_p(void **state)
 {
     assert_true(au_spf_macro_uses_p(au_slice_cstr("%{p}.x")));
     assert_true(au_spf_macro_uses_p(au_slice_cstr("a.%{P2r}")));
-    assert_false(au_spf_macro_uses_p(au_slice_cstr("%%{p}")));   /* a literal "%{p}" */
+    assert_false(au_spf_macro_uses_p(au_slice_cstr("%%{p}"))); /* a literal "%{p}" */
     assert_false(au_spf_macro_uses_p(au_slice_cstr("p.%{d}")));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc7208_7_4),
-        cmocka_unit_test(test_escapes_and_letters),
-        cmocka_unit_test(test_hostile_syntax),
-        cmocka_unit_test(test_megabyte_expansion),
+        cmocka_unit_test(test_rfc7208_7_4),    cmocka_unit_test(test_escapes_and_letters),
+        cmocka_unit_test(test_hostile_syntax), cmocka_unit_test(test_megabyte_expansion),
         cmocka_unit_test(test_uses_p),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -82,32 +82,32 @@ static void test_good_records(void **state)
 static void test_hostile_records(void **state)
 {
     static const char *const bad[] = {
-        "v=spf1 moo",                              /* unknown mechanism (4.6.1) */
-        "v=spf1 ip4:1.2.3.4 -all moo",             /* ... anywhere (4.6) */
-        "v=spf1 moo.cow/far_out=man:dog/cat",      /* '/' before '=': a mechanism */
+        "v=spf1 moo",                         /* unknown mechanism (4.6.1) */
+        "v=spf1 ip4:1.2.3.4 -all moo",        /* ... anywhere (4.6) */
+        "v=spf1 moo.cow/far_out=man:dog/cat", /* '/' before '=': a mechanism */
         "v=spf1 moo.cow:far_out=man:dog/cat",
-        "v=spf1 redirect:t2.example.com",          /* redirect is a modifier */
-        "v=spf1 1up=foo",                          /* modifier name starts with ALPHA */
+        "v=spf1 redirect:t2.example.com", /* redirect is a modifier */
+        "v=spf1 1up=foo",                 /* modifier name starts with ALPHA */
         "v=spf1 =all",
-        "v=spf1 -redirect=x.example.com",          /* no qualifier on modifiers */
+        "v=spf1 -redirect=x.example.com", /* no qualifier on modifiers */
         "v=spf1 -all.",
         "v=spf1 -all:foobar",
         "v=spf1 -all/8",
         "v=spf1 ptr/0",
         "v=spf1 ptr:",
         "v=spf1 a:",
-        "v=spf1 a/33",                             /* 5.6: CIDR out of range */
+        "v=spf1 a/33", /* 5.6: CIDR out of range */
         "v=spf1 a//129",
         "v=spf1 a/24/64",
-        "v=spf1 a/032",                            /* leading zero */
-        "v=spf1 a:foo-bar",                        /* 7.1: needs "." toplabel */
+        "v=spf1 a/032",     /* leading zero */
+        "v=spf1 a:foo-bar", /* 7.1: needs "." toplabel */
         "v=spf1 a:museum.",
-        "v=spf1 a:111.222.33.44",                  /* numeric toplabel */
+        "v=spf1 a:111.222.33.44", /* numeric toplabel */
         "v=spf1 a:abc.123",
         "v=spf1 a:example.-com",
         "v=spf1 a:example.com:8080",
-        "v=spf1 a:%{a}.example.com",               /* unknown macro letter */
-        "v=spf1 a:%{r}.example.com",               /* exp-only letter */
+        "v=spf1 a:%{a}.example.com", /* unknown macro letter */
+        "v=spf1 a:%{r}.example.com", /* exp-only letter */
         "v=spf1 exists:%(ir).sbl.example.com",
         "v=spf1 exists:foo%.sbl.example.com",
         "v=spf1 exists",
@@ -129,19 +129,21 @@ static void test_hostile_records(void **state)
         "v=spf1 ip6:::1.1.1.1/129",
         "v=spf1 ip6:::1.1.1.1//33",
         "v=spf1 ip6:2001:db8::/",
-        "v=spf1 exp=",                             /* 6.2 erratum: empty exp is permerror */
+        "v=spf1 exp=", /* 6.2 erratum: empty exp is permerror */
         "v=spf1 exp=-all",
         "v=spf1 redirect=",
         "v=spf1 redirect=-all ?all",
         "v=spf1 exp=a.example.com exp=b.example.com",
         "v=spf1 redirect=a.example.com redirect=a.example.com",
-        "v=spf1 foo=%abc",                         /* unknown modifier: macro-string */
-        "v=spf1 a:ctrl.example.com\rptr -all",     /* only SP separates terms */
+        "v=spf1 foo=%abc",                     /* unknown modifier: macro-string */
+        "v=spf1 a:ctrl.example.com\rptr -all", /* only SP separates terms */
         "v=spf1 ip4:192.0.2.5\n include:x.example",
         "v=spf1\ta",
-        "v=spf1 a:\xEF\xBB\xBFgarbage.example.net -all",   /* non-ASCII */
-        "v=spf1 \x80" "a:example.net -all",
-        "v=spf1 a:example.net \x96" "all",
+        "v=spf1 a:\xEF\xBB\xBFgarbage.example.net -all", /* non-ASCII */
+        "v=spf1 \x80"
+        "a:example.net -all",
+        "v=spf1 a:example.net \x96"
+        "all",
         "v=spf1 a:%{d0}.example.com",
         "v=spf10",
         "",
@@ -172,7 +174,7 @@ static void test_ten_thousand_terms(void **state)
     struct au_spf_record *r = au_spf_record_parse(b.data, b.len, err, sizeof err);
     assert_non_null(r);
     assert_int_equal(r->nterms, 10000);
-    assert_int_equal(r->terms[9999].mech, AU_SPF_MECH_ALL);   /* 9999 % 7 == 3: " -all" */
+    assert_int_equal(r->terms[9999].mech, AU_SPF_MECH_ALL); /* 9999 % 7 == 3: " -all" */
     assert_int_equal(r->terms[9999].qualifier, '-');
     assert_int_equal(r->terms[9998].cidr4, -1);
     assert_int_equal(r->terms[9998].cidr6, -1);
@@ -195,12 +197,15 @@ static void test_domain_spec(void **state)
         const char *spec;
         int ok;
     } t[] = {
-        {"example.com", 1},       {"example.com.", 1},         {"%{d}", 1},
-        {"%{d}.", 0},             {"x.%{d}", 1},               {"%{d}com", 0},
-        {"%{d}.com", 1},          {"foo.example.xn--zckzah", 1}, {"a.123-456", 1},
-        {"a.-abc", 0},            {"a.abc-", 0},               {"mail.example...com", 1},
-        {"a..", 0},               {".", 0},                    {"%%", 1},
-        {"%-", 1},                {"%_", 1},                   {"", 0},
+        {"example.com", 1}, {"example.com.", 1},
+        {"%{d}", 1},        {"%{d}.", 0},
+        {"x.%{d}", 1},      {"%{d}com", 0},
+        {"%{d}.com", 1},    {"foo.example.xn--zckzah", 1},
+        {"a.123-456", 1},   {"a.-abc", 0},
+        {"a.abc-", 0},      {"mail.example...com", 1},
+        {"a..", 0},         {".", 0},
+        {"%%", 1},          {"%-", 1},
+        {"%_", 1},          {"", 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         int r = au_spf_record_check_domain_spec(au_slice_cstr(t[i].spec), err, sizeof err);
@@ -212,10 +217,8 @@ static void test_domain_spec(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_is_spf),
-        cmocka_unit_test(test_good_records),
-        cmocka_unit_test(test_hostile_records),
-        cmocka_unit_test(test_ten_thousand_terms),
+        cmocka_unit_test(test_is_spf),          cmocka_unit_test(test_good_records),
+        cmocka_unit_test(test_hostile_records), cmocka_unit_test(test_ten_thousand_terms),
         cmocka_unit_test(test_domain_spec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
