@@ -51,8 +51,8 @@
 #include "msg.h"
 #include "xalloc.h"
 
-#define KEY_DER_MAX 4096   /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
-#define KEY_CACHE_EXTRA 8  /* parsed keys kept beyond one message's worth */
+#define KEY_DER_MAX 4096  /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
+#define KEY_CACHE_EXTRA 8 /* parsed keys kept beyond one message's worth */
 
 struct field_ref {
     size_t off, len, name_off, name_len;
@@ -62,26 +62,26 @@ struct field_ref {
  * (an immutable, reference-counted object, so its address is its identity)
  * comes back from the driver's cache, with verification contexts ready. */
 struct key_entry {
-    struct au_dns_answer *ans;   /* a reference; NULL when the entry is free */
+    struct au_dns_answer *ans; /* a reference; NULL when the entry is free */
     char name[AU_DNS_NAME_MAX + 1];
-    enum au_result err;          /* AU_RESULT_NONE when the key is usable */
+    enum au_result err; /* AU_RESULT_NONE when the key is usable */
     char reason[AU_DKIM_REASON_MAX];
-    struct au_dkim_key_rec rec;  /* rec.p is not kept */
+    struct au_dkim_key_rec rec; /* rec.p is not kept */
     EVP_PKEY *pkey;
     unsigned bits;
-    EVP_PKEY_CTX *rsa[2];        /* verify contexts by enum au_dkim_hash, made on first use */
-    EVP_MD_CTX *ed;              /* an initialized Ed25519 template, copied per use */
-    uint64_t used;               /* serial of the last message that used it */
+    EVP_PKEY_CTX *rsa[2]; /* verify contexts by enum au_dkim_hash, made on first use */
+    EVP_MD_CTX *ed;       /* an initialized Ed25519 template, copied per use */
+    uint64_t used;        /* serial of the last message that used it */
 };
 
 struct key_slot {
     char name[AU_DNS_NAME_MAX + 1];
     bool asked, have;
-    enum au_result err;   /* AU_RESULT_NONE when the key is usable */
+    enum au_result err; /* AU_RESULT_NONE when the key is usable */
     char reason[AU_DKIM_REASON_MAX];
     struct au_dkim_key_rec rec;
     unsigned bits;
-    struct key_entry *entry;   /* the parsed key, when err is NONE */
+    struct key_entry *entry; /* the parsed key, when err is NONE */
 };
 
 struct body_slot {
@@ -98,12 +98,12 @@ struct sig_slot {
     size_t field;
     struct au_dkim_sig sig;
     bool parsed;
-    enum au_result result;   /* AU_RESULT_NONE while undecided */
+    enum au_result result; /* AU_RESULT_NONE while undecided */
     char reason[AU_DKIM_REASON_MAX];
     int key, body;
     uint8_t hdigest[EVP_MAX_MD_SIZE];
     unsigned hdlen;
-    struct au_buf text;   /* the result's strings */
+    struct au_buf text; /* the result's strings */
     struct au_dkim_sig_result res;
 };
 
@@ -116,15 +116,15 @@ struct au_dkim_verify {
     struct au_dkim_field *views;
     size_t capviews;
     bool hdr_overflow;
-    struct sig_slot *sigs;   /* cfg.max_signatures slots */
+    struct sig_slot *sigs; /* cfg.max_signatures slots */
     size_t nsigs, ignored;
     struct key_slot *keys;
     size_t nkeys;
-    struct key_entry *cache;   /* max_signatures + KEY_CACHE_EXTRA entries */
+    struct key_entry *cache; /* max_signatures + KEY_CACHE_EXTRA entries */
     size_t ncache;
-    uint64_t serial;           /* messages begun */
+    uint64_t serial; /* messages begun */
     EVP_MD_CTX *edwork;
-    EVP_MD_CTX *hctx;          /* header hashes, reused */
+    EVP_MD_CTX *hctx; /* header hashes, reused */
     struct body_slot *bodies;
     size_t nbodies;
     size_t pending[AU_DNS_BATCH_MAX];
@@ -257,7 +257,7 @@ void au_dkim_verify_field(struct au_dkim_verify *v, struct au_slice name, struct
     if (name.len > 0 && name.ptr >= raw.ptr && name.ptr + name.len <= raw.ptr + raw.len)
         name_off = (size_t)(name.ptr - raw.ptr);
     else
-        name = au_slice_make(raw.ptr, 0);   /* a name outside raw: treat as nameless */
+        name = au_slice_make(raw.ptr, 0); /* a name outside raw: treat as nameless */
     size_t off = v->hdr.len;
     if (au_buf_append(&v->hdr, raw.ptr, raw.len) < 0) {
         v->hdr_overflow = true;
@@ -450,7 +450,8 @@ static bool verify_sig(struct au_dkim_verify *v, struct sig_slot *s, struct key_
         /* Initializing fetches the algorithm; copying a ready context does not. */
         if (e->ed == NULL) {
             e->ed = EVP_MD_CTX_new();
-            if (e->ed && EVP_DigestVerifyInit_ex(e->ed, NULL, NULL, NULL, NULL, e->pkey, NULL) != 1) {
+            if (e->ed &&
+                EVP_DigestVerifyInit_ex(e->ed, NULL, NULL, NULL, NULL, e->pkey, NULL) != 1) {
                 EVP_MD_CTX_free(e->ed);
                 e->ed = NULL;
             }
@@ -527,8 +528,10 @@ static void settle(struct au_dkim_verify *v, struct sig_slot *s)
     }
     if (sig->l != AU_DKIM_NO_LIMIT && sig->l > b->bc.total) {
         s->result = AU_RESULT_NEUTRAL;
-        seterr(s->reason, "body hash did not verify: l=%" PRIu64 " is beyond the body (%" PRIu64
-               " bytes canonicalized)", sig->l, b->bc.total);
+        seterr(s->reason,
+               "body hash did not verify: l=%" PRIu64 " is beyond the body (%" PRIu64
+               " bytes canonicalized)",
+               sig->l, b->bc.total);
         return;
     }
     if (b->dlen != sig->bh_len || memcmp(b->digest, sig->bh_raw, b->dlen) != 0) {
@@ -757,12 +760,12 @@ static void take_key(struct au_dkim_verify *v, struct key_slot *k, struct au_dns
         if (c->ans == a && strcasecmp(c->name, k->name) == 0)
             e = c;
         else if (c->used != v->serial && (victim == NULL || c->ans == NULL ||
-                                           (victim->ans != NULL && c->used < victim->used)))
+                                          (victim->ans != NULL && c->used < victim->used)))
             victim = c;
     }
     if (e == NULL) {
         if (victim == NULL)
-            abort();   /* more keys in one message than slots: a broken invariant */
+            abort(); /* more keys in one message than slots: a broken invariant */
         entry_clear(victim);
         e = victim;
         memcpy(e->name, k->name, sizeof e->name);

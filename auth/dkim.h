@@ -31,20 +31,20 @@
 #include "dns.h"
 #include "result.h"
 
-#define AU_DKIM_MAX_SIGNATURES 10        /* signatures evaluated per message (default) */
-#define AU_DKIM_MIN_RSA_BITS 1024        /* RFC 8301 3.2; Gmail's published rule */
-#define AU_DKIM_RSA_MAX_BITS 16384       /* larger keys are refused (OpenSSL's own limit) */
-#define AU_DKIM_HEADERS_MAX (2u << 20)   /* header bytes kept for h= (beyond: permerror) */
+#define AU_DKIM_MAX_SIGNATURES 10      /* signatures evaluated per message (default) */
+#define AU_DKIM_MIN_RSA_BITS 1024      /* RFC 8301 3.2; Gmail's published rule */
+#define AU_DKIM_RSA_MAX_BITS 16384     /* larger keys are refused (OpenSSL's own limit) */
+#define AU_DKIM_HEADERS_MAX (2u << 20) /* header bytes kept for h= (beyond: permerror) */
 #define AU_DKIM_REASON_MAX 256
 #define AU_DKIM_SIGNATURES_HARD_MAX 1000 /* what max_signatures may be set to */
 
 /* Profile settings.  au_dkim_config_default gives Gmail's behaviour. */
 struct au_dkim_config {
-    unsigned min_rsa_bits;      /* RSA keys shorter give result policy; default 1024 */
-    bool allow_rsa_sha1;        /* rsa-sha1 may pass; default false (policy) */
-    size_t max_signatures;      /* evaluated in order, the rest ignored; default 10 */
-    bool draft_versions;        /* accept pre-RFC signatures (no v=, v=0.5); default false */
-    const char *field_name;     /* the signature field; default "DKIM-Signature" */
+    unsigned min_rsa_bits;  /* RSA keys shorter give result policy; default 1024 */
+    bool allow_rsa_sha1;    /* rsa-sha1 may pass; default false (policy) */
+    size_t max_signatures;  /* evaluated in order, the rest ignored; default 10 */
+    bool draft_versions;    /* accept pre-RFC signatures (no v=, v=0.5); default false */
+    const char *field_name; /* the signature field; default "DKIM-Signature" */
 };
 
 void au_dkim_config_default(struct au_dkim_config *cfg);
@@ -53,15 +53,15 @@ void au_dkim_config_default(struct au_dkim_config *cfg);
  * and live until the verifier is reset or freed. */
 struct au_dkim_sig_result {
     enum au_result result;
-    const char *domain;      /* d= */
-    const char *selector;    /* s= */
-    const char *algorithm;   /* a= as written */
-    const char *identity;    /* i= decoded, or "@" d= */
-    const char *b;           /* b= without whitespace */
-    const char *headers;     /* h= as signed, without whitespace */
-    const char *reason;      /* what went wrong, for a person; "" on pass */
-    unsigned key_bits;       /* 0 when no key was used */
-    bool testing;            /* the key says t=y */
+    const char *domain;    /* d= */
+    const char *selector;  /* s= */
+    const char *algorithm; /* a= as written */
+    const char *identity;  /* i= decoded, or "@" d= */
+    const char *b;         /* b= without whitespace */
+    const char *headers;   /* h= as signed, without whitespace */
+    const char *reason;    /* what went wrong, for a person; "" on pass */
+    unsigned key_bits;     /* 0 when no key was used */
+    bool testing;          /* the key says t=y */
 };
 
 struct au_dkim_verify;

@@ -31,8 +31,7 @@ static int is_wsp(char c)
     return c == ' ' || c == '\t';
 }
 
-int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig,
-                         struct au_buf *out)
+int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig, struct au_buf *out)
 {
     if (c == AU_DKIM_CANON_SIMPLE) {
         size_t n = raw.len;
@@ -46,8 +45,8 @@ int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig,
     }
     const char *colon = memchr(raw.ptr, ':', raw.len);
     size_t nlen = colon ? (size_t)(colon - raw.ptr) : raw.len;
-    while (nlen > 0 && (is_wsp(raw.ptr[nlen - 1]) || raw.ptr[nlen - 1] == '\r' ||
-                        raw.ptr[nlen - 1] == '\n'))
+    while (nlen > 0 &&
+           (is_wsp(raw.ptr[nlen - 1]) || raw.ptr[nlen - 1] == '\r' || raw.ptr[nlen - 1] == '\n'))
         nlen--;
     /* The canonical form is never longer than the raw field plus CRLF. */
     size_t avail;
@@ -66,7 +65,7 @@ int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig,
         for (; p < end; p++) {
             char ch = *p;
             if (ch == '\r' || ch == '\n')
-                continue;   /* unfolding; the final line end goes too */
+                continue; /* unfolding; the final line end goes too */
             if (is_wsp(ch)) {
                 space = true;
                 continue;
@@ -113,8 +112,8 @@ int au_dkim_canon_signed_headers(enum au_dkim_canon c, const struct au_dkim_fiel
     return 0;
 }
 
-void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon canon,
-                             uint64_t limit, au_dkim_canon_out_fn out, void *arg)
+void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon canon, uint64_t limit,
+                             au_dkim_canon_out_fn out, void *arg)
 {
     c->canon = canon;
     c->limit = limit;
@@ -215,14 +214,14 @@ static void feed_simple(struct au_dkim_body_canon *c, const char *p, size_t n)
  * straight into the stage.  The state lives in locals for the loop: stores
  * into the stage are char stores, which the compiler must assume alias
  * the struct, so fields would be reloaded for every byte. */
-#define EMIT(ch)                                                                               \
-    do {                                                                                       \
-        st[k++] = (ch);                                                                        \
-        if (k == AU_DKIM_CANON_STAGE) {                                                        \
-            c->staged = k;                                                                     \
-            flush_stage(c);                                                                    \
-            k = 0;                                                                             \
-        }                                                                                      \
+#define EMIT(ch)                                                                                   \
+    do {                                                                                           \
+        st[k++] = (ch);                                                                            \
+        if (k == AU_DKIM_CANON_STAGE) {                                                            \
+            c->staged = k;                                                                         \
+            flush_stage(c);                                                                        \
+            k = 0;                                                                                 \
+        }                                                                                          \
     } while (0)
 
 /* 1 for the bytes relaxed body canonicalization treats specially. */
@@ -263,7 +262,7 @@ static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
         if (cr) {
             cr = false;
             if (ch == '\n') {
-                wsp = false;   /* WSP at the end of a line goes */
+                wsp = false; /* WSP at the end of a line goes */
                 crlf++;
                 continue;
             }

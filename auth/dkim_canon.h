@@ -11,7 +11,7 @@
 
 #include "buf.h"
 
-#define AU_DKIM_CANON_STAGE 4096   /* body bytes gathered before each output call */
+#define AU_DKIM_CANON_STAGE 4096 /* body bytes gathered before each output call */
 #define AU_DKIM_NO_LIMIT UINT64_MAX
 
 enum au_dkim_canon {
@@ -51,13 +51,13 @@ typedef void (*au_dkim_canon_out_fn)(void *arg, const void *p, size_t n);
  * at limit bytes (l=), with the full canonical length counted. */
 struct au_dkim_body_canon {
     enum au_dkim_canon canon;
-    uint64_t limit;         /* AU_DKIM_NO_LIMIT when no l= */
-    uint64_t emitted;       /* bytes handed to out (never more than limit) */
-    uint64_t total;         /* canonical body length, uncut */
-    uint64_t crlf_pending;  /* line ends held back: they may be trailing */
-    bool cr_pending;        /* a CR at the end of the last chunk */
-    bool wsp_pending;       /* relaxed: WSP seen, not yet written */
-    bool any;               /* some content byte was written */
+    uint64_t limit;        /* AU_DKIM_NO_LIMIT when no l= */
+    uint64_t emitted;      /* bytes handed to out (never more than limit) */
+    uint64_t total;        /* canonical body length, uncut */
+    uint64_t crlf_pending; /* line ends held back: they may be trailing */
+    bool cr_pending;       /* a CR at the end of the last chunk */
+    bool wsp_pending;      /* relaxed: WSP seen, not yet written */
+    bool any;              /* some content byte was written */
     au_dkim_canon_out_fn out;
     void *arg;
     size_t staged;
@@ -65,8 +65,8 @@ struct au_dkim_body_canon {
 };
 
 /* Prepares c; out(arg, p, n) receives the canonical bytes. */
-void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon canon,
-                             uint64_t limit, au_dkim_canon_out_fn out, void *arg);
+void au_dkim_body_canon_init(struct au_dkim_body_canon *c, enum au_dkim_canon canon, uint64_t limit,
+                             au_dkim_canon_out_fn out, void *arg);
 /* Feeds n body bytes. */
 void au_dkim_body_canon_feed(struct au_dkim_body_canon *c, const char *p, size_t n);
 /* Ends the body: trailing empty lines dropped, the final CRLF rules applied,

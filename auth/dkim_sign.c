@@ -58,7 +58,9 @@ void au_dkim_sign_opts_init(struct au_dkim_sign_opts *o)
 /* What the splitter hands us while signing. */
 struct collect {
     struct au_buf hdr;
-    struct { size_t off, len, noff, nlen; } *f;
+    struct {
+        size_t off, len, noff, nlen;
+    } * f;
     size_t nf, cap;
     struct au_dkim_body_canon bc;
     EVP_MD_CTX *md;
@@ -131,7 +133,7 @@ static void put_long(struct au_buf *out, size_t *col, const char *tag, const cha
                     *col = 1;
                     continue;
                 }
-                k = n - i;   /* a single name longer than a line */
+                k = n - i; /* a single name longer than a line */
             }
         }
         au_buf_append(out, val + i, k);
@@ -159,7 +161,8 @@ static void put_tag(struct au_buf *out, size_t *col, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof piece)
         n = (int)strlen(piece);
-    put_piece(out, col, piece, (size_t)n, *col > 0 && out->len > 0 && out->data[out->len - 1] != ' ');
+    put_piece(out, col, piece, (size_t)n,
+              *col > 0 && out->len > 0 && out->data[out->len - 1] != ' ');
 }
 
 static bool field_present(const struct collect *c, const char *name, size_t nlen)
@@ -183,7 +186,8 @@ static int sign_digest(EVP_PKEY *key, enum au_dkim_alg alg, const uint8_t *dg, s
         EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
         ok = pc && EVP_PKEY_sign_init(pc) == 1 &&
              EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(pc, alg == AU_DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256()) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(pc, alg == AU_DKIM_RSA_SHA1 ? EVP_sha1()
+                                                                       : EVP_sha256()) == 1 &&
              EVP_PKEY_sign(pc, sig, slen, dg, dlen) == 1;
         EVP_PKEY_CTX_free(pc);
     }
@@ -311,7 +315,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     else if (o->length >= 0)
         put_tag(&field, &col, "l=%" PRId64 ";", o->length);
     put_long(&field, &col, "h", hlist.data, true, false);
-    put_tag(&field, &col, "bh=%s;", bh64);   /* kept whole: some verifiers dislike FWS in bh= */
+    put_tag(&field, &col, "bh=%s;", bh64); /* kept whole: some verifiers dislike FWS in bh= */
     put_piece(&field, &col, "b=", 2, true);
 
     /* The header hash, by the verifier's own code. */
@@ -327,7 +331,8 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     EVP_Digest(hashed.data, hashed.len, dg, &dlen, md, NULL);
     uint8_t sig[AU_DKIM_SIG_BYTES_MAX];
     size_t slen = sizeof sig;
-    if ((size_t)EVP_PKEY_get_size(key) > sizeof sig || sign_digest(key, alg, dg, dlen, sig, &slen) < 0) {
+    if ((size_t)EVP_PKEY_get_size(key) > sizeof sig ||
+        sign_digest(key, alg, dg, dlen, sig, &slen) < 0) {
         seterr(err, errlen, "signing failed");
         goto out;
     }

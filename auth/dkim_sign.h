@@ -15,29 +15,29 @@
 #include "dkim_canon.h"
 #include "dkim_tag.h"
 
-#define AU_DKIM_SIGN_WIDTH 78           /* fold the signature field at this column */
-#define AU_DKIM_SIGN_RSA_BITS 2048      /* keygen default */
-#define AU_DKIM_SIGN_RSA_MIN_BITS 512   /* keygen refuses less (tests need short keys) */
-#define AU_DKIM_SIGN_L_NONE (-1)        /* no l= */
-#define AU_DKIM_SIGN_L_BODY (-2)        /* l= the whole canonicalized body */
-#define AU_DKIM_TXT_CHUNK 255           /* bytes per TXT character-string */
+#define AU_DKIM_SIGN_WIDTH 78         /* fold the signature field at this column */
+#define AU_DKIM_SIGN_RSA_BITS 2048    /* keygen default */
+#define AU_DKIM_SIGN_RSA_MIN_BITS 512 /* keygen refuses less (tests need short keys) */
+#define AU_DKIM_SIGN_L_NONE (-1)      /* no l= */
+#define AU_DKIM_SIGN_L_BODY (-2)      /* l= the whole canonicalized body */
+#define AU_DKIM_TXT_CHUNK 255         /* bytes per TXT character-string */
 
 /* The headers signed when none are named, each as often as it occurs. */
-#define AU_DKIM_SIGN_DEFAULT_HEADERS                                                           \
-    "from:sender:reply-to:subject:date:message-id:to:cc:mime-version:content-type:"           \
-    "content-transfer-encoding:in-reply-to:references:list-id:list-unsubscribe:"              \
+#define AU_DKIM_SIGN_DEFAULT_HEADERS                                                               \
+    "from:sender:reply-to:subject:date:message-id:to:cc:mime-version:content-type:"                \
+    "content-transfer-encoding:in-reply-to:references:list-id:list-unsubscribe:"                   \
     "list-unsubscribe-post"
 
 struct au_dkim_sign_opts {
-    const char *domain;       /* d= (required) */
-    const char *selector;     /* s= (required) */
-    enum au_dkim_alg alg;     /* AU_DKIM_ALG_NONE: from the key (rsa-sha256 / ed25519-sha256) */
+    const char *domain;   /* d= (required) */
+    const char *selector; /* s= (required) */
+    enum au_dkim_alg alg; /* AU_DKIM_ALG_NONE: from the key (rsa-sha256 / ed25519-sha256) */
     enum au_dkim_canon hc, bc;
-    const char *headers;      /* h= exactly (colon list), or NULL: the default set present */
-    const char *identity;     /* i=, or NULL */
-    int64_t length;           /* l=: a byte count, AU_DKIM_SIGN_L_NONE or AU_DKIM_SIGN_L_BODY */
-    bool timestamp;           /* t= now */
-    int64_t expire;           /* x= (epoch seconds), 0 for none */
+    const char *headers;  /* h= exactly (colon list), or NULL: the default set present */
+    const char *identity; /* i=, or NULL */
+    int64_t length;       /* l=: a byte count, AU_DKIM_SIGN_L_NONE or AU_DKIM_SIGN_L_BODY */
+    bool timestamp;       /* t= now */
+    int64_t expire;       /* x= (epoch seconds), 0 for none */
     int64_t now;
 };
 

@@ -156,7 +156,7 @@ long au_dkim_tag_base64(struct au_slice s, uint8_t *out, size_t max)
         }
         int v = b64val(c);
         if (v < 0 || pad > 0)
-            return -1;   /* a bad character, or data after padding */
+            return -1; /* a bad character, or data after padding */
         acc = (acc << 6) | (uint32_t)v;
         nchars++;
         if (nchars % 4 == 0) {
@@ -197,10 +197,14 @@ enum au_dkim_alg au_dkim_tag_alg(struct au_slice s)
 const char *au_dkim_tag_alg_name(enum au_dkim_alg a)
 {
     switch (a) {
-    case AU_DKIM_RSA_SHA256: return "rsa-sha256";
-    case AU_DKIM_RSA_SHA1: return "rsa-sha1";
-    case AU_DKIM_ED25519_SHA256: return "ed25519-sha256";
-    default: return "";
+    case AU_DKIM_RSA_SHA256:
+        return "rsa-sha256";
+    case AU_DKIM_RSA_SHA1:
+        return "rsa-sha1";
+    case AU_DKIM_ED25519_SHA256:
+        return "ed25519-sha256";
+    default:
+        return "";
     }
 }
 
@@ -316,12 +320,12 @@ static bool domain_within(const char *sub, size_t sublen, struct au_slice d, boo
     return tail[-1] == '.' && strncasecmp(tail, d.ptr, d.len) == 0;
 }
 
-#define REQUIRE(tag)                                                                           \
-    do {                                                                                       \
-        if (sig->tag.ptr == NULL) {                                                            \
-            seterr(err, errlen, "missing required tag " #tag "=");                             \
-            return -1;                                                                         \
-        }                                                                                      \
+#define REQUIRE(tag)                                                                               \
+    do {                                                                                           \
+        if (sig->tag.ptr == NULL) {                                                                \
+            seterr(err, errlen, "missing required tag " #tag "=");                                 \
+            return -1;                                                                             \
+        }                                                                                          \
     } while (0)
 
 int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *opts,
@@ -339,8 +343,8 @@ int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *o
     if (au_dkim_tag_parse(text, tags, AU_DKIM_TAGS_MAX, &n, err, errlen) < 0)
         return -1;
     const struct au_dkim_tag *t;
-#define TAKE(field, name)                                                                      \
-    if ((t = find(tags, n, name)) != NULL)                                                     \
+#define TAKE(field, name)                                                                          \
+    if ((t = find(tags, n, name)) != NULL)                                                         \
     sig->field = t->value
     TAKE(v, "v");
     TAKE(a, "a");
@@ -368,8 +372,8 @@ int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *o
             }
         } else if (!au_slice_eq(sig->v, "1") &&
                    !(opts->draft_versions && au_slice_eq(sig->v, "0.5"))) {
-            seterr(err, errlen, "unsupported version v=%.*s", (int)(sig->v.len > 16 ? 16 : sig->v.len),
-                   sig->v.ptr);
+            seterr(err, errlen, "unsupported version v=%.*s",
+                   (int)(sig->v.len > 16 ? 16 : sig->v.len), sig->v.ptr);
             return -1;
         }
     }
@@ -382,8 +386,8 @@ int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *o
 
     sig->alg = au_dkim_tag_alg(sig->a);
     if (sig->alg == AU_DKIM_ALG_NONE) {
-        seterr(err, errlen, "unsupported algorithm a=%.*s", (int)(sig->a.len > 32 ? 32 : sig->a.len),
-               sig->a.ptr);
+        seterr(err, errlen, "unsupported algorithm a=%.*s",
+               (int)(sig->a.len > 32 ? 32 : sig->a.len), sig->a.ptr);
         return -1;
     }
     if (!au_dkim_tag_domain_ok(sig->d)) {
@@ -421,7 +425,8 @@ int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *o
         for (size_t k = 0; k <= sig->q.len; k++)
             if (k == sig->q.len || sig->q.ptr[k] == ':') {
                 struct au_slice m = trim_fws(au_slice_make(sig->q.ptr + start, k - start));
-                if (au_slice_eq_ci(m, "dns/txt") || (opts->draft_versions && au_slice_eq_ci(m, "dns")))
+                if (au_slice_eq_ci(m, "dns/txt") ||
+                    (opts->draft_versions && au_slice_eq_ci(m, "dns")))
                     dns = true;
                 start = k + 1;
             }
@@ -513,8 +518,8 @@ int au_dkim_tag_sig_parse(struct au_slice text, const struct au_dkim_sig_opts *o
         return -1;
     }
     if ((size_t)len != want) {
-        seterr(err, errlen, "bh= has %ld bytes, %s needs %zu", len,
-               au_dkim_tag_alg_name(sig->alg), want);
+        seterr(err, errlen, "bh= has %ld bytes, %s needs %zu", len, au_dkim_tag_alg_name(sig->alg),
+               want);
         return -1;
     }
     sig->bh_len = (size_t)len;

@@ -13,17 +13,17 @@
 #include "buf.h"
 #include "dkim_canon.h"
 
-#define AU_DKIM_TAGS_MAX 64          /* tags in one list */
-#define AU_DKIM_SIG_BYTES_MAX 2048   /* b= decoded: a 16384-bit RSA signature */
-#define AU_DKIM_HASH_MAX 64          /* bh= decoded, any digest we know */
-#define AU_DKIM_IDENTITY_MAX 512     /* i= decoded */
-#define AU_DKIM_HNAMES_MAX 256       /* names in h= */
-#define AU_DKIM_ERR_MAX 160          /* reason strings */
+#define AU_DKIM_TAGS_MAX 64        /* tags in one list */
+#define AU_DKIM_SIG_BYTES_MAX 2048 /* b= decoded: a 16384-bit RSA signature */
+#define AU_DKIM_HASH_MAX 64        /* bh= decoded, any digest we know */
+#define AU_DKIM_IDENTITY_MAX 512   /* i= decoded */
+#define AU_DKIM_HNAMES_MAX 256     /* names in h= */
+#define AU_DKIM_ERR_MAX 160        /* reason strings */
 
 struct au_dkim_tag {
     struct au_slice name;
-    struct au_slice value;   /* without surrounding whitespace */
-    size_t voff, vend;       /* the value's span in the text: after '=', up to ';' or the end */
+    struct au_slice value; /* without surrounding whitespace */
+    size_t voff, vend;     /* the value's span in the text: after '=', up to ';' or the end */
 };
 
 /*
@@ -53,25 +53,25 @@ enum au_dkim_hash au_dkim_tag_alg_hash(enum au_dkim_alg a);
 
 /* A parsed DKIM-Signature.  Slices point into the parsed text. */
 struct au_dkim_sig {
-    struct au_slice v, a, d, s, h, i, b, bh, c, q, z;   /* as found (ptr NULL: absent) */
+    struct au_slice v, a, d, s, h, i, b, bh, c, q, z; /* as found (ptr NULL: absent) */
     enum au_dkim_alg alg;
     enum au_dkim_canon hc, bc;
-    uint64_t l;                  /* AU_DKIM_NO_LIMIT when absent */
+    uint64_t l; /* AU_DKIM_NO_LIMIT when absent */
     bool has_t, has_x;
     int64_t t, x;
-    size_t b_voff, b_vend;       /* b='s value span in the text (for hashing) */
+    size_t b_voff, b_vend; /* b='s value span in the text (for hashing) */
     size_t bh_len, b_len;
     uint8_t bh_raw[AU_DKIM_HASH_MAX];
     uint8_t b_raw[AU_DKIM_SIG_BYTES_MAX];
-    char identity[AU_DKIM_IDENTITY_MAX];  /* i= decoded, or "@" d */
+    char identity[AU_DKIM_IDENTITY_MAX]; /* i= decoded, or "@" d */
     size_t nh;
-    struct au_slice hnames[AU_DKIM_HNAMES_MAX];   /* h= entries, trimmed */
+    struct au_slice hnames[AU_DKIM_HNAMES_MAX]; /* h= entries, trimmed */
 };
 
 /* Options for parsing a signature. */
 struct au_dkim_sig_opts {
-    bool draft_versions;  /* accept a missing v= or v=0.5 (legacy corpora only) */
-    bool arc;             /* an ARC-Message-Signature: no v=, i= is the instance */
+    bool draft_versions; /* accept a missing v= or v=0.5 (legacy corpora only) */
+    bool arc;            /* an ARC-Message-Signature: no v=, i= is the instance */
 };
 
 /*
@@ -88,10 +88,10 @@ enum au_dkim_key_type { AU_DKIM_KEY_RSA = 0, AU_DKIM_KEY_ED25519 = 1 };
 /* A parsed key record.  p points into the parsed text. */
 struct au_dkim_key_rec {
     enum au_dkim_key_type k;
-    bool revoked;            /* p= is empty */
-    bool h_sha1, h_sha256;   /* hashes allowed (both when h= is absent) */
-    bool email;              /* s= allows email ("*" or "email", or absent) */
-    bool testing, strict;    /* t=y, t=s */
+    bool revoked;          /* p= is empty */
+    bool h_sha1, h_sha256; /* hashes allowed (both when h= is absent) */
+    bool email;            /* s= allows email ("*" or "email", or absent) */
+    bool testing, strict;  /* t=y, t=s */
     struct au_slice p;
 };
 

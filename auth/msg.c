@@ -26,8 +26,8 @@ enum phase { PH_HEADERS, PH_BODY, PH_DONE };
 
 struct au_msg {
     struct au_msg_sink sink;
-    struct au_buf cur;      /* pending field, then the line being read */
-    size_t line_start;      /* offset of the line being read in cur */
+    struct au_buf cur; /* pending field, then the line being read */
+    size_t line_start; /* offset of the line being read in cur */
     size_t header_bytes;
     size_t fields;
     enum phase phase;

@@ -19,8 +19,8 @@
 
 enum au_msg_error {
     AU_MSG_OK = 0,
-    AU_MSG_TOO_BIG,     /* the header block crossed AU_MSG_HEADER_MAX (552 5.3.4) */
-    AU_MSG_TOO_MANY,    /* more than AU_MSG_FIELDS_MAX fields (552 5.3.4) */
+    AU_MSG_TOO_BIG,  /* the header block crossed AU_MSG_HEADER_MAX (552 5.3.4) */
+    AU_MSG_TOO_MANY, /* more than AU_MSG_FIELDS_MAX fields (552 5.3.4) */
 };
 
 /*

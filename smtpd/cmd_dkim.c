@@ -29,7 +29,7 @@
 #include "msg.h"
 #include "xalloc.h"
 
-#define MESSAGE_MAX (64u << 20)   /* bytes of message read by sign and verify */
+#define MESSAGE_MAX (64u << 20) /* bytes of message read by sign and verify */
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -150,9 +150,12 @@ static const char keygen_help[] =
 static int keygen(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"algorithm", required_argument, NULL, 'a'}, {"bits", required_argument, NULL, 'b'},
-        {"selector", required_argument, NULL, 's'},  {"domain", required_argument, NULL, 'd'},
-        {"out", required_argument, NULL, 'o'},       {"help", no_argument, NULL, 'h'},
+        {"algorithm", required_argument, NULL, 'a'},
+        {"bits", required_argument, NULL, 'b'},
+        {"selector", required_argument, NULL, 's'},
+        {"domain", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {0},
     };
     const char *alg = "rsa-sha256", *sel = NULL, *dom = NULL, *out = NULL;
@@ -161,7 +164,9 @@ static int keygen(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'a': alg = optarg; break;
+        case 'a':
+            alg = optarg;
+            break;
         case 'b': {
             char *end;
             bits = strtoul(optarg, &end, 10);
@@ -172,11 +177,21 @@ static int keygen(int argc, char **argv)
             }
             break;
         }
-        case 's': sel = optarg; break;
-        case 'd': dom = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(keygen_help, stdout); return 0;
-        default: fputs(keygen_help, stderr); return 2;
+        case 's':
+            sel = optarg;
+            break;
+        case 'd':
+            dom = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(keygen_help, stdout);
+            return 0;
+        default:
+            fputs(keygen_help, stderr);
+            return 2;
         }
     }
     if (sel == NULL || dom == NULL || out == NULL || optind != argc) {
@@ -265,13 +280,19 @@ static int sign(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'k': keyfile = optarg; break;
-        case 'd': o.domain = optarg; break;
-        case 's': o.selector = optarg; break;
+        case 'k':
+            keyfile = optarg;
+            break;
+        case 'd':
+            o.domain = optarg;
+            break;
+        case 's':
+            o.selector = optarg;
+            break;
         case 'c': {
             const char *slash = strchr(optarg, '/');
-            struct au_slice h = slash ? au_slice_make(optarg, (size_t)(slash - optarg))
-                                      : au_slice_cstr(optarg);
+            struct au_slice h =
+                slash ? au_slice_make(optarg, (size_t)(slash - optarg)) : au_slice_cstr(optarg);
             struct au_slice b = slash ? au_slice_cstr(slash + 1) : au_slice_cstr("simple");
             int hc = au_dkim_canon_parse(h), bc = au_dkim_canon_parse(b);
             if (hc < 0 || bc < 0) {
@@ -289,7 +310,9 @@ static int sign(int argc, char **argv)
                 if (*p == ',')
                     *p = ':';
             break;
-        case 'i': o.identity = optarg; break;
+        case 'i':
+            o.identity = optarg;
+            break;
         case 'l':
             if (optarg == NULL) {
                 o.length = AU_DKIM_SIGN_L_BODY;
@@ -303,17 +326,27 @@ static int sign(int argc, char **argv)
                 o.length = n;
             }
             break;
-        case 'x': expire = optarg; break;
+        case 'x':
+            expire = optarg;
+            break;
         case 'n':
             if (parse_time(optarg, &o.now) < 0) {
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
                 return 2;
             }
             break;
-        case 'T': o.timestamp = false; break;
-        case '1': o.alg = AU_DKIM_RSA_SHA1; break;
-        case 'h': fputs(sign_help, stdout); return 0;
-        default: fputs(sign_help, stderr); return 2;
+        case 'T':
+            o.timestamp = false;
+            break;
+        case '1':
+            o.alg = AU_DKIM_RSA_SHA1;
+            break;
+        case 'h':
+            fputs(sign_help, stdout);
+            return 0;
+        default:
+            fputs(sign_help, stderr);
+            return 2;
         }
     }
     if (keyfile == NULL || o.domain == NULL || o.selector == NULL || argc - optind > 1) {
@@ -427,8 +460,12 @@ static int verify(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_JSON: json = true; break;
-        case O_SHA1: cfg.allow_rsa_sha1 = true; break;
+        case O_JSON:
+            json = true;
+            break;
+        case O_SHA1:
+            cfg.allow_rsa_sha1 = true;
+            break;
         case O_BITS:
             cfg.min_rsa_bits = (unsigned)strtoul(optarg, &end, 10);
             if (*end) {
@@ -438,7 +475,8 @@ static int verify(int argc, char **argv)
             break;
         case O_MAX:
             cfg.max_signatures = strtoul(optarg, &end, 10);
-            if (*end || cfg.max_signatures == 0 || cfg.max_signatures > AU_DKIM_SIGNATURES_HARD_MAX) {
+            if (*end || cfg.max_signatures == 0 ||
+                cfg.max_signatures > AU_DKIM_SIGNATURES_HARD_MAX) {
                 fprintf(stderr, "authsink: --max-signatures must be 1..%d\n",
                         AU_DKIM_SIGNATURES_HARD_MAX);
                 return 2;
@@ -476,7 +514,8 @@ static int verify(int argc, char **argv)
     struct au_msg *m = au_msg_new(&sink);
     int rc = 1;
     if (au_msg_feed(m, msg, clen) < 0 || au_msg_finish(m) < 0) {
-        fprintf(stderr, "authsink: the message header is larger than %d bytes or has more than %d fields\n",
+        fprintf(stderr,
+                "authsink: the message header is larger than %d bytes or has more than %d fields\n",
                 AU_MSG_HEADER_MAX, AU_MSG_FIELDS_MAX);
         goto out;
     }
@@ -495,11 +534,12 @@ static int verify(int argc, char **argv)
         au_dkim_ar_clause(r, &ar);
         if (json) {
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "result",
-                               au_result_name(r->result), "domain", r->domain, "selector",
-                               r->selector, "algorithm", r->algorithm, "identity", r->identity,
-                               "headers", r->headers, "reason", r->reason, "key_bits",
-                               (int)r->key_bits, "testing", r->testing, "ar", ar.data ? ar.data : ""));
+                arr,
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "result",
+                          au_result_name(r->result), "domain", r->domain, "selector", r->selector,
+                          "algorithm", r->algorithm, "identity", r->identity, "headers", r->headers,
+                          "reason", r->reason, "key_bits", (int)r->key_bits, "testing", r->testing,
+                          "ar", ar.data ? ar.data : ""));
         } else {
             printf("%s d=%s s=%s a=%s%s%s\n", au_result_name(r->result), r->domain, r->selector,
                    r->algorithm, r->reason[0] ? ": " : "", r->reason);
@@ -553,9 +593,12 @@ static double now_s(void)
 static int bench(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"algorithm", required_argument, NULL, 'a'}, {"bits", required_argument, NULL, 'b'},
-        {"size", required_argument, NULL, 's'},      {"seconds", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},            {0},
+        {"algorithm", required_argument, NULL, 'a'},
+        {"bits", required_argument, NULL, 'b'},
+        {"size", required_argument, NULL, 's'},
+        {"seconds", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
     };
     const char *alg = "rsa-sha256";
     unsigned long bits = AU_DKIM_SIGN_RSA_BITS, size = 10240;
@@ -564,12 +607,24 @@ static int bench(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'a': alg = optarg; break;
-        case 'b': bits = strtoul(optarg, NULL, 10); break;
-        case 's': size = strtoul(optarg, NULL, 10); break;
-        case 't': seconds = strtod(optarg, NULL); break;
-        case 'h': fputs(bench_help, stdout); return 0;
-        default: fputs(bench_help, stderr); return 2;
+        case 'a':
+            alg = optarg;
+            break;
+        case 'b':
+            bits = strtoul(optarg, NULL, 10);
+            break;
+        case 's':
+            size = strtoul(optarg, NULL, 10);
+            break;
+        case 't':
+            seconds = strtod(optarg, NULL);
+            break;
+        case 'h':
+            fputs(bench_help, stdout);
+            return 0;
+        default:
+            fputs(bench_help, stderr);
+            return 2;
         }
     }
     bool ed = strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0;
@@ -586,10 +641,11 @@ static int bench(int argc, char **argv)
     struct au_buf msg, rec;
     au_buf_init(&msg, AU_BUF_NOLIMIT);
     au_buf_init(&rec, AU_BUF_NOLIMIT);
-    au_buf_puts(&msg, "From: Bench <bench@example.com>\r\nTo: you@example.org\r\n"
-                      "Subject: DKIM verification benchmark\r\nDate: Tue, 25 Nov 2025 10:00:00 +0000\r\n"
-                      "Message-ID: <bench@example.com>\r\nMIME-Version: 1.0\r\n"
-                      "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+    au_buf_puts(&msg,
+                "From: Bench <bench@example.com>\r\nTo: you@example.org\r\n"
+                "Subject: DKIM verification benchmark\r\nDate: Tue, 25 Nov 2025 10:00:00 +0000\r\n"
+                "Message-ID: <bench@example.com>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
     while (msg.len < size)
         au_buf_puts(&msg, "The quick brown fox jumps over the lazy dog, again and again.  \r\n");
     struct au_dkim_sign_opts o;

@@ -28,7 +28,7 @@ struct fx_dns {
         enum fx_kind kind;
         char *value;
     } e[FX_DNS_MAX];
-    size_t queries;   /* lookups answered */
+    size_t queries; /* lookups answered */
 };
 
 static inline char *fx_read(const char *path, size_t *len)

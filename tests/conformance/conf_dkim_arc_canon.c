@@ -182,8 +182,10 @@ static void run_case(const char *name, struct fy_node *t, EVP_PKEY *key, struct 
     au_buf_append(&whole, msg, mlen);
     struct au_dkim_verify *v = au_dkim_verify_new(&cfg, 1700000000);
     fx_run(v, whole.data, whole.len, 0, dns);
-    const struct au_dkim_sig_result *r = au_dkim_verify_count(v) ? au_dkim_verify_result(v, 0) : NULL;
-    check(r && r->result == AU_RESULT_PASS, name, "verifier passes the AMS", r ? r->reason : "none");
+    const struct au_dkim_sig_result *r =
+        au_dkim_verify_count(v) ? au_dkim_verify_result(v, 0) : NULL;
+    check(r && r->result == AU_RESULT_PASS, name, "verifier passes the AMS",
+          r ? r->reason : "none");
     au_dkim_verify_free(v);
     au_buf_free(&whole);
     au_buf_free(&hashed);
@@ -205,7 +207,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char path[1024];
-    snprintf(path, sizeof path, "%s/arc-valimail-sign/files/tests/arc-draft-sign-tests.yml", argv[1]);
+    snprintf(path, sizeof path, "%s/arc-valimail-sign/files/tests/arc-draft-sign-tests.yml",
+             argv[1]);
     struct fy_parse_cfg pcfg = {0};
     struct fy_parser *fyp = fy_parser_create(&pcfg);
     if (fyp == NULL || fy_parser_set_input_file(fyp, path) != 0) {
@@ -252,7 +255,8 @@ int main(int argc, char **argv)
         fy_parse_document_destroy(fyp, fyd);
     }
     fy_parser_destroy(fyp);
-    printf("conf_dkim_arc_canon: %d cases (%d without an AMS to check), %d checks passed, %d failed\n",
-           cases, skipped, passed, failed);
+    printf(
+        "conf_dkim_arc_canon: %d cases (%d without an AMS to check), %d checks passed, %d failed\n",
+        cases, skipped, passed, failed);
     return failed || cases != 17 || skipped > 1 ? 1 : 0;
 }

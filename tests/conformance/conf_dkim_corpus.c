@@ -26,14 +26,14 @@
 
 #include "../dkim_fixture.h"
 
-#define NOW 1764000000   /* 2025-11-24 */
+#define NOW 1764000000 /* 2025-11-24 */
 
 static int passed, failed, skipped;
 
 struct exception {
     const char *file;
-    const char *mode;      /* "legacy" or "gmail" */
-    const char *ours;      /* our overall outcome: pass, fail, invalid, none */
+    const char *mode; /* "legacy" or "gmail" */
+    const char *ours; /* our overall outcome: pass, fail, invalid, none */
     const char *rule;
 };
 
@@ -42,9 +42,12 @@ static const struct exception exceptions[] = {
     /* g= (key granularity) was removed by RFC 6376 (appendix C.1 of RFC
      * 6376 lists it among the changes); unknown key tags are ignored (3.6.1). */
     {"badkey_8.txt", "legacy", "pass", "RFC 6376 3.6.1: g= no longer exists; unknown tags ignored"},
-    {"badkey_12.txt", "legacy", "pass", "RFC 6376 3.6.1: g= no longer exists; unknown tags ignored"},
-    {"badkey_13.txt", "legacy", "pass", "RFC 6376 3.6.1: g= no longer exists; unknown tags ignored"},
-    {"badkey_9.txt", "legacy", "pass", "RFC 6376 3.6.1: g= no longer exists (empty g= meant no user)"},
+    {"badkey_12.txt", "legacy", "pass",
+     "RFC 6376 3.6.1: g= no longer exists; unknown tags ignored"},
+    {"badkey_13.txt", "legacy", "pass",
+     "RFC 6376 3.6.1: g= no longer exists; unknown tags ignored"},
+    {"badkey_9.txt", "legacy", "pass",
+     "RFC 6376 3.6.1: g= no longer exists (empty g= meant no user)"},
 };
 
 static const char *exception_for(const char *file, const char *mode)
@@ -61,12 +64,14 @@ static const char *exception_for(const char *file, const char *mode)
  */
 static struct {
     const char *rule;
-    const char *reason;   /* in our reason */
-    const char *caveat;   /* in expected-results.tsv's caveats */
+    const char *reason; /* in our reason */
+    const char *caveat; /* in expected-results.tsv's caveats */
     int count;
 } rules[] = {
-    {"RFC 8301 3.1 / DECISIONS.md: rsa-sha1 is not a pass (policy)", "rsa-sha1 is not accepted", "rsa-sha1", 0},
-    {"RFC 8301 3.2 / REFERENCE.md 4.1: RSA keys under 1024 bits (policy)", "key too short", "bits (<1024", 0},
+    {"RFC 8301 3.1 / DECISIONS.md: rsa-sha1 is not a pass (policy)", "rsa-sha1 is not accepted",
+     "rsa-sha1", 0},
+    {"RFC 8301 3.2 / REFERENCE.md 4.1: RSA keys under 1024 bits (policy)", "key too short",
+     "bits (<1024", 0},
     {"RFC 6376 3.5: v= is required", "missing required tag v=", "no v= tag", 0},
     {"RFC 6376 3.5: v= must be 1", "unsupported version v=0.5", "v=0.5", 0},
 };
@@ -224,14 +229,15 @@ int main(int argc, char **argv)
                        au_dkim_verify_result(v, i)->reason);
         if (dk_only) {
             /* RFC 4870 DomainKeys is not DKIM: no DKIM-Signature, no result. */
-            report(strcmp(ours, "none") == 0, file, "legacy", "DomainKeys only: want none, got %s%s",
-                   ours, "", v);
+            report(strcmp(ours, "none") == 0, file, "legacy",
+                   "DomainKeys only: want none, got %s%s", ours, "", v);
         } else if (skipped_upstream) {
             skipped++;
         } else {
             const char *exc = exception_for(file, "legacy");
             const char *expected = exc ? exc : wantword;
-            report(strcmp(ours, expected) == 0, file, "legacy", "want %s, got %s", expected, ours, v);
+            report(strcmp(ours, expected) == 0, file, "legacy", "want %s, got %s", expected, ours,
+                   v);
         }
         /* Per-signature expectations upstream states. */
         if (strcmp(file, "multiple_2.txt") == 0) {
@@ -242,10 +248,12 @@ int main(int argc, char **argv)
                 enum au_result r = au_dkim_verify_result(v, i)->result;
                 /* Mail::DKIM's "invalid"/"fail" cover several of our words. */
                 ok = per[i] == AU_RESULT_FAIL ? (r == AU_RESULT_FAIL || r == AU_RESULT_NEUTRAL)
-                     : per[i] == AU_RESULT_PERMERROR ? (r == AU_RESULT_PERMERROR || r == AU_RESULT_TEMPERROR)
-                                                     : r == per[i];
+                     : per[i] == AU_RESULT_PERMERROR
+                         ? (r == AU_RESULT_PERMERROR || r == AU_RESULT_TEMPERROR)
+                         : r == per[i];
             }
-            report(ok, file, "legacy", "per signature: want %s%s", "invalid, pass, fail, invalid", "", v);
+            report(ok, file, "legacy", "per signature: want %s%s", "invalid, pass, fail, invalid",
+                   "", v);
         }
         if (strncmp(file, "bad_ietf01_", 11) == 0 && au_dkim_verify_count(v) == 1) {
             const struct au_dkim_sig_result *r = au_dkim_verify_result(v, 0);
@@ -273,9 +281,11 @@ int main(int argc, char **argv)
                 if (!legacy_pass[i])
                     continue;
                 const struct au_dkim_sig_result *r = au_dkim_verify_result(v, i);
-                bool ok = bits ? (r->result == AU_RESULT_POLICY && strcmp(r->reason, short_reason) == 0)
-                               : r->result == AU_RESULT_PASS;
-                report(ok, file, "keylen", "want %s, got %s", bits ? short_reason : "pass", r->reason, v);
+                bool ok =
+                    bits ? (r->result == AU_RESULT_POLICY && strcmp(r->reason, short_reason) == 0)
+                         : r->result == AU_RESULT_PASS;
+                report(ok, file, "keylen", "want %s, got %s", bits ? short_reason : "pass",
+                       r->reason, v);
                 if (ok && bits)
                     count_rule(rules[1].rule);
             }
@@ -318,7 +328,8 @@ int main(int argc, char **argv)
     free(tsv);
     fx_dns_free(&dns);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        printf("  %2d signatures passed by Mail::DKIM fail here by %s\n", rules[i].count, rules[i].rule);
+        printf("  %2d signatures passed by Mail::DKIM fail here by %s\n", rules[i].count,
+               rules[i].rule);
     printf("conf_dkim_corpus: %d messages, %d checks passed, %d failed, %d skipped (as upstream)\n",
            messages, passed, failed, skipped);
     return failed ? 1 : 0;

@@ -13,7 +13,7 @@
 #include "../dkim_fixture.h"
 #include "dkim_sign.h"
 
-#define NOW 1700000000   /* 2023-11-14: after every t= here, no x= to pass */
+#define NOW 1700000000 /* 2023-11-14: after every t= here, no x= to pass */
 
 static const char *root;
 static int passed, failed;
@@ -87,7 +87,14 @@ static void dkimpy(void)
     char *exim = load_txt(rel);
     fx_dns_add(&dns, "sed._domainkey.test.ex", FX_TXT, exim);
     fx_dns_add(&dns, "20120113._domainkey.gmail.com", FX_TXT,
-               "k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1Kd87/UeJjenpabgbFwh+eBCsSTrqmwIYYvywlbhbqoo2DymndFkbjOVIPIldNs/m40KF+yzMn1skyoxcTUGCQs8g3FgD2Ap3ZB5DekAo5wMmk4wimDO+U8QzI3SD07y2+07wlNWwIt8svnxgdxGkVbbhzY8i+RQ9DpSVpPbF7ykQxtKXkv/ahW3KjViiAH+ghvvIhkx4xYSIc9oSwVmAl5OctMEeWUwg8Istjqz8BZeTWbf41fbNhte7Y+YqZOwq1Sd0DbvYAD9NOZK9vlfuac0598HY+vtSBczUiKERHv1yRbcaQtZFh5wtiRrN04BLUTD21MycBX5jYchHjPY/wIDAQAB");
+               "k=rsa; "
+               "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1Kd87/"
+               "UeJjenpabgbFwh+eBCsSTrqmwIYYvywlbhbqoo2DymndFkbjOVIPIldNs/"
+               "m40KF+yzMn1skyoxcTUGCQs8g3FgD2Ap3ZB5DekAo5wMmk4wimDO+U8QzI3SD07y2+"
+               "07wlNWwIt8svnxgdxGkVbbhzY8i+RQ9DpSVpPbF7ykQxtKXkv/"
+               "ahW3KjViiAH+ghvvIhkx4xYSIc9oSwVmAl5OctMEeWUwg8Istjqz8BZeTWbf41fbNhte7Y+"
+               "YqZOwq1Sd0DbvYAD9NOZK9vlfuac0598HY+"
+               "vtSBczUiKERHv1yRbcaQtZFh5wtiRrN04BLUTD21MycBX5jYchHjPY/wIDAQAB");
     fx_dns_add(&dns, "test._domainkey.legitimate.com(.attacker.com", FX_TXT, test_txt);
 
     static const enum au_result two_pass[] = {AU_RESULT_PASS, AU_RESULT_PASS};
@@ -140,10 +147,10 @@ static void dkimpy(void)
         enum au_result want;
     } keys[] = {
         {"test.txt", AU_RESULT_PASS},
-        {"badversion.txt", AU_RESULT_PERMERROR},   /* v=DKIM1: (colon): syntax */
-        {"badk.txt", AU_RESULT_PERMERROR},         /* k=ed25519-sha256: unknown key type */
-        {"test_bad.txt", AU_RESULT_PERMERROR},     /* corrupted key data */
-        {"test_tlsrpt.txt", AU_RESULT_PERMERROR},  /* s=tlsrpt: not for email */
+        {"badversion.txt", AU_RESULT_PERMERROR},  /* v=DKIM1: (colon): syntax */
+        {"badk.txt", AU_RESULT_PERMERROR},        /* k=ed25519-sha256: unknown key type */
+        {"test_bad.txt", AU_RESULT_PERMERROR},    /* corrupted key data */
+        {"test_tlsrpt.txt", AU_RESULT_PERMERROR}, /* s=tlsrpt: not for email */
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         struct fx_dns kd = {0};

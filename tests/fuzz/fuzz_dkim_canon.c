@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 char a = whole.data[i], b = whole.data[i + 1];
                 if ((a == ' ' || a == '\t') && (b == ' ' || b == '\t'))
                     abort();
-                if (a == '\t' || ((a == ' ') && b == '\r' && i + 2 < whole.len && whole.data[i + 2] == '\n'))
+                if (a == '\t' ||
+                    ((a == ' ') && b == '\r' && i + 2 < whole.len && whole.data[i + 2] == '\n'))
                     abort();
             }
         au_buf_free(&whole);

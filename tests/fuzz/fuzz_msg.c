@@ -13,7 +13,7 @@
 #include "msg.h"
 
 struct rec {
-    struct au_buf all;    /* every raw field, then the body */
+    struct au_buf all; /* every raw field, then the body */
     size_t fields, ends;
     int end_headers;
 };

@@ -54,23 +54,16 @@ static void test_tag_list(void **state)
         int ok;
         size_t n;
     } t[] = {
-        {"a=1", 1, 1},
-        {"a=1;", 1, 1},
-        {" a = 1 ; b=2 ;\r\n\t c=x y ", 1, 3},
-        {"a=", 1, 1},                  /* empty value is allowed */
-        {"", 0, 0},                    /* no tag at all */
-        {";", 0, 0},
-        {"a=1;;b=2", 0, 0},            /* empty tag-spec inside */
-        {"a=1; a=2", 0, 0},            /* duplicate */
-        {"1a=2", 0, 0},                /* name must start with ALPHA */
-        {"a-b=2", 0, 0},
-        {"a_b9=2", 1, 1},
-        {"=2", 0, 0},
-        {"novalue", 0, 0},
-        {"a=\x01", 0, 0},              /* control character */
-        {"a=1\x7f", 0, 0},
-        {"a=b=c", 1, 1},               /* '=' may appear in a value (base64 padding) */
-        {"A=1; a=2", 1, 2},            /* tag names are case-sensitive */
+        {"a=1", 1, 1},      {"a=1;", 1, 1},     {" a = 1 ; b=2 ;\r\n\t c=x y ", 1, 3},
+        {"a=", 1, 1},                           /* empty value is allowed */
+        {"", 0, 0},                             /* no tag at all */
+        {";", 0, 0},        {"a=1;;b=2", 0, 0}, /* empty tag-spec inside */
+        {"a=1; a=2", 0, 0},                     /* duplicate */
+        {"1a=2", 0, 0},                         /* name must start with ALPHA */
+        {"a-b=2", 0, 0},    {"a_b9=2", 1, 1},   {"=2", 0, 0},
+        {"novalue", 0, 0},  {"a=\x01", 0, 0}, /* control character */
+        {"a=1\x7f", 0, 0},  {"a=b=c", 1, 1},  /* '=' may appear in a value (base64 padding) */
+        {"A=1; a=2", 1, 2},                   /* tag names are case-sensitive */
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct au_dkim_tag tags[8];
@@ -92,7 +85,8 @@ static void test_tag_list(void **state)
     struct au_dkim_tag tags[AU_DKIM_TAGS_MAX];
     size_t n;
     char err[100];
-    assert_int_equal(au_dkim_tag_parse(au_buf_slice(&b), tags, AU_DKIM_TAGS_MAX, &n, err, sizeof err), -1);
+    assert_int_equal(
+        au_dkim_tag_parse(au_buf_slice(&b), tags, AU_DKIM_TAGS_MAX, &n, err, sizeof err), -1);
     assert_non_null(strstr(err, "more than"));
     au_buf_free(&b);
 }
@@ -106,11 +100,12 @@ static void test_base64(void **state)
     assert_memory_equal(out, "ManMa", 5);
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TQ=="), out, sizeof out), 1);
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr(""), out, sizeof out), 0);
-    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TWF"), out, sizeof out), -1);   /* length */
-    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TQ=a"), out, sizeof out), -1);  /* data after pad */
+    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TWF"), out, sizeof out), -1); /* length */
+    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TQ=a"), out, sizeof out),
+                     -1); /* data after pad */
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr("T==="), out, sizeof out), -1);
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TW!u"), out, sizeof out), -1);
-    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TWFuTWFu"), out, 5), -1);       /* too long */
+    assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TWFuTWFu"), out, 5), -1); /* too long */
     assert_int_equal(au_dkim_tag_base64(au_slice_make("TW\0u", 4), out, sizeof out), -1);
 }
 
@@ -122,40 +117,47 @@ static void test_sig_tags(void **state)
 {
     static const struct {
         const char *text;
-        const char *err;   /* NULL: parses */
+        const char *err; /* NULL: parses */
     } t[] = {
         {GOOD, NULL},
-        {"a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "missing required tag v="},
-        {"v=2; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "unsupported version"},
+        {"a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA",
+         "missing required tag v="},
+        {"v=2; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA",
+         "unsupported version"},
         {"v=1; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "missing required tag a="},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32, "missing required tag b="},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; b=AAAA", "missing required tag bh="},
         {"v=1; a=rsa-sha256; s=s1; h=from; bh=" BH32 "; b=AAAA", "missing required tag d="},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; bh=" BH32 "; b=AAAA", "missing required tag h="},
-        {"v=1; a=rsa-sha256; d=example.com; h=from; bh=" BH32 "; b=AAAA", "missing required tag s="},
-        {"v=1; a=rsa-md5; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "unsupported algorithm"},
+        {"v=1; a=rsa-sha256; d=example.com; h=from; bh=" BH32 "; b=AAAA",
+         "missing required tag s="},
+        {"v=1; a=rsa-md5; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA",
+         "unsupported algorithm"},
         {"v=1; a=ed25519-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", NULL},
         {"v=1; a=rsa-sha1; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "bh= has 32 bytes"},
-        {"v=1; a=rsa-sha256; d=example..com; s=s1; h=from; bh=" BH32 "; b=AAAA", "d= is not a domain"},
+        {"v=1; a=rsa-sha256; d=example..com; s=s1; h=from; bh=" BH32 "; b=AAAA",
+         "d= is not a domain"},
         {"v=1; a=rsa-sha256; d=legitimate.com(.attacker.com; s=s1; h=from; bh=" BH32 "; b=AAAA",
          "d= is not a domain"},
         {"v=1; a=rsa-sha256; d=com; s=s1; h=from; bh=" BH32 "; b=AAAA", "d= is not a domain"},
         {"v=1; a=rsa-sha256; d=-x.com; s=s1; h=from; bh=" BH32 "; b=AAAA", "d= is not a domain"},
         {"v=1; a=rsa-sha256; d=example.com; s=a b; h=from; bh=" BH32 "; b=AAAA", "s= is not"},
         {"v=1; a=rsa-sha256; d=example.com; s=s_1.x; h=from; bh=" BH32 "; b=AAAA", NULL},
-        {"v=1; a=rsa-sha256; d=example.com; s=s1; h=to:subject; bh=" BH32 "; b=AAAA", "From not signed"},
+        {"v=1; a=rsa-sha256; d=example.com; s=s1; h=to:subject; bh=" BH32 "; b=AAAA",
+         "From not signed"},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=FROM; bh=" BH32 "; b=AAAA", NULL},
-        {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from::to; bh=" BH32 "; b=AAAA", "empty name in h="},
+        {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from::to; bh=" BH32 "; b=AAAA",
+         "empty name in h="},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from : to : from; bh=" BH32 "; b=AAAA", NULL},
         {GOOD "; i=@example.com", NULL},
         {GOOD "; i=user@sub.example.com", NULL},
-        {GOOD "; i=user=40x@example.com", NULL},     /* dkim-quoted-printable */
+        {GOOD "; i=user=40x@example.com", NULL}, /* dkim-quoted-printable */
         {GOOD "; i=user@example.org", "i= domain"},
         {GOOD "; i=user@badexample.com", "i= domain"},
         {GOOD "; i=example.com", "i= has no '@'"},
         {GOOD "; i=a=4@example.com", "bad i= value"},
         {GOOD "; i=a=@example.com", "bad i= value"},
-        {GOOD "; i=a=0@example.com", "bad i= value"},   /* NUL */
+        {GOOD "; i=a=0@example.com", "bad i= value"}, /* NUL */
         {GOOD "; t=100; x=200", NULL},
         {GOOD "; t=200; x=100", "x= is not after t="},
         {GOOD "; t=200; x=200", "x= is not after t="},
@@ -163,7 +165,7 @@ static void test_sig_tags(void **state)
         {GOOD "; x=-1", "bad x="},
         {GOOD "; l=0", NULL},
         {GOOD "; l=123", NULL},
-        {GOOD "; l=99999999999999999999999999999999", NULL},   /* saturates: cannot match */
+        {GOOD "; l=99999999999999999999999999999999", NULL}, /* saturates: cannot match */
         {GOOD "; l=", "bad l="},
         {GOOD "; l=1e3", "bad l="},
         {GOOD "; c=relaxed", NULL},
@@ -176,7 +178,7 @@ static void test_sig_tags(void **state)
         {GOOD "; q=http", "unsupported query method"},
         {GOOD "; q=dns/special", "unsupported query method"},
         {GOOD "; z=From:foo|To:bar", NULL},
-        {GOOD "; unknown=tag", NULL},                   /* unknown tags are ignored */
+        {GOOD "; unknown=tag", NULL}, /* unknown tags are ignored */
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=", "b= is empty"},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=@@@@", "b= is not base64"},
         {"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAA", "b= is not base64"},
@@ -196,8 +198,10 @@ static void test_sig_tags(void **state)
     }
     /* The slices and derived values of a good one. */
     char err[200];
-    assert_int_equal(au_dkim_tag_sig_parse(au_slice_cstr(GOOD "; i=joe@example.com; l=5; c=relaxed"),
-                                           NULL, &sig, err, sizeof err), 0);
+    assert_int_equal(
+        au_dkim_tag_sig_parse(au_slice_cstr(GOOD "; i=joe@example.com; l=5; c=relaxed"), NULL, &sig,
+                              err, sizeof err),
+        0);
     assert_true(au_slice_eq(sig.d, "example.com"));
     assert_string_equal(sig.identity, "joe@example.com");
     assert_int_equal(sig.l, 5);
@@ -251,11 +255,11 @@ static void test_key_tags(void **state)
         {"t=y:s:future; p=AAAA", 1, AU_DKIM_KEY_RSA, 0, 1, 1, 1, 1, 1},
         {"n=notes with spaces; g=*; p=AAAA", 1, AU_DKIM_KEY_RSA, 0, 1, 0, 0, 1, 1},
         {"v=DKIM2; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"k=rsa; v=DKIM1; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},  /* v= must come first */
-        {"v=DKIM1: k=rsa; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},  /* dkimpy's badversion */
+        {"k=rsa; v=DKIM1; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0}, /* v= must come first */
+        {"v=DKIM1: k=rsa; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0}, /* dkimpy's badversion */
         {"k=dsa; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},
         {"k=ed25519-sha256; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"v=DKIM1; k=rsa", 0, 0, 0, 0, 0, 0, 0, 0},          /* no p= */
+        {"v=DKIM1; k=rsa", 0, 0, 0, 0, 0, 0, 0, 0}, /* no p= */
         {"k=rsa; t; p=AAAA", 0, 0, 0, 0, 0, 0, 0, 0},
         {"", 0, 0, 0, 0, 0, 0, 0, 0},
         {"p=AAAA; p=BBBB", 0, 0, 0, 0, 0, 0, 0, 0},
@@ -312,9 +316,11 @@ static void test_canon_rfc_example(void **state)
     /* RFC 6376 section 3.4.6, the example. */
     struct au_buf out;
     au_buf_init(&out, AU_BUF_NOLIMIT);
-    assert_int_equal(au_dkim_canon_header(AU_DKIM_CANON_RELAXED, au_slice_cstr("A: X\r\n"), false, &out), 0);
+    assert_int_equal(
+        au_dkim_canon_header(AU_DKIM_CANON_RELAXED, au_slice_cstr("A: X\r\n"), false, &out), 0);
     assert_int_equal(au_dkim_canon_header(AU_DKIM_CANON_RELAXED,
-                                          au_slice_cstr("B : Y\t\r\n\tZ  \r\n"), false, &out), 0);
+                                          au_slice_cstr("B : Y\t\r\n\tZ  \r\n"), false, &out),
+                     0);
     assert_string_equal(out.data, "a:X\r\nb:Y Z\r\n");
     au_buf_reset(&out);
     au_dkim_canon_header(AU_DKIM_CANON_SIMPLE, au_slice_cstr("B : Y\t\r\n\tZ  \r\n"), false, &out);
@@ -324,7 +330,8 @@ static void test_canon_rfc_example(void **state)
     au_dkim_canon_header(AU_DKIM_CANON_SIMPLE, au_slice_cstr("DKIM-Signature: b=\r\n"), true, &out);
     assert_string_equal(out.data, "DKIM-Signature: b=");
     au_buf_reset(&out);
-    au_dkim_canon_header(AU_DKIM_CANON_RELAXED, au_slice_cstr("DKIM-Signature: a=1;\r\n b=\r\n"), true, &out);
+    au_dkim_canon_header(AU_DKIM_CANON_RELAXED, au_slice_cstr("DKIM-Signature: a=1;\r\n b=\r\n"),
+                         true, &out);
     assert_string_equal(out.data, "dkim-signature:a=1; b=");
     au_buf_free(&out);
 
@@ -361,7 +368,7 @@ static void test_canon_body_cases(void **state)
         {"  \r\n \t \r\n", "  \r\n \t \r\n", ""},
         {"a  b\t\tc  \r\n", "a  b\t\tc  \r\n", "a b c\r\n"},
         {"a\r\n\r\nb\r\n\r\n", "a\r\n\r\nb\r\n", "a\r\n\r\nb\r\n"},
-        {"a\rb\nc\r\n", "a\rb\nc\r\n", "a\rb\nc\r\n"},        /* bare CR and LF are content */
+        {"a\rb\nc\r\n", "a\rb\nc\r\n", "a\rb\nc\r\n"}, /* bare CR and LF are content */
         {"a\r", "a\r\r\n", "a\r\r\n"},
         {"a \r", "a \r\r\n", "a \r\r\n"},
         {"\r\n x", "\r\n x\r\n", "\r\n x\r\n"},
@@ -412,11 +419,13 @@ static void test_signed_header_selection(void **state)
         {au_slice_cstr("Received"), au_slice_cstr("Received: 2\r\n")},
         {au_slice_cstr("Subject"), au_slice_cstr("Subject: s\r\n")},
     };
-    struct au_slice h[] = {au_slice_cstr("received"), au_slice_cstr("from"), au_slice_cstr("RECEIVED"),
-                           au_slice_cstr("received"), au_slice_cstr("x-absent"), au_slice_cstr("from")};
+    struct au_slice h[] = {au_slice_cstr("received"), au_slice_cstr("from"),
+                           au_slice_cstr("RECEIVED"), au_slice_cstr("received"),
+                           au_slice_cstr("x-absent"), au_slice_cstr("from")};
     struct au_buf out;
     au_buf_init(&out, AU_BUF_NOLIMIT);
-    assert_int_equal(au_dkim_canon_signed_headers(AU_DKIM_CANON_SIMPLE, f, 4, h, 6, SIZE_MAX, &out), 0);
+    assert_int_equal(au_dkim_canon_signed_headers(AU_DKIM_CANON_SIMPLE, f, 4, h, 6, SIZE_MAX, &out),
+                     0);
     assert_string_equal(out.data, "Received: 2\r\nFrom: a\r\nReceived: 1\r\n");
     au_buf_reset(&out);
     assert_int_equal(au_dkim_canon_signed_headers(AU_DKIM_CANON_RELAXED, f, 4, h, 2, 2, &out), 0);
@@ -426,21 +435,20 @@ static void test_signed_header_selection(void **state)
 
 /* ------------------------------------------------------- end to end */
 
-static const char MSG[] =
-    "Received: from x by y; Tue, 1 Jan 2030 00:00:00 +0000\r\n"
-    "From: Joe <joe@example.com>\r\n"
-    "To: Sam <sam@example.org>\r\n"
-    "Subject:  Is  dinner\r\n"
-    " ready?\r\n"
-    "Date: Tue, 1 Jan 2030 00:00:00 +0000\r\n"
-    "Message-ID: <1@example.com>\r\n"
-    "\r\n"
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n"
-    "\r\n";
+static const char MSG[] = "Received: from x by y; Tue, 1 Jan 2030 00:00:00 +0000\r\n"
+                          "From: Joe <joe@example.com>\r\n"
+                          "To: Sam <sam@example.org>\r\n"
+                          "Subject:  Is  dinner\r\n"
+                          " ready?\r\n"
+                          "Date: Tue, 1 Jan 2030 00:00:00 +0000\r\n"
+                          "Message-ID: <1@example.com>\r\n"
+                          "\r\n"
+                          "Hi.\r\n"
+                          "\r\n"
+                          "We lost the game.  Are you hungry yet?\r\n"
+                          "\r\n"
+                          "Joe.\r\n"
+                          "\r\n";
 
 static void record_of(EVP_PKEY *k, struct au_buf *out)
 {
@@ -451,8 +459,9 @@ static void record_of(EVP_PKEY *k, struct au_buf *out)
 /* Signs msg with key, applies edit (may be NULL), verifies; returns the
  * result of the first signature and copies its reason. */
 static enum au_result roundtrip(EVP_PKEY *key, const struct au_dkim_sign_opts *o0, const char *msg,
-                                char *(*edit)(const char *signed_msg), const struct au_dkim_config *cfg,
-                                int64_t now, char *reason, size_t rlen)
+                                char *(*edit)(const char *signed_msg),
+                                const struct au_dkim_config *cfg, int64_t now, char *reason,
+                                size_t rlen)
 {
     struct au_dkim_sign_opts o = *o0;
     struct au_buf sm;
@@ -496,12 +505,30 @@ static char *replace(const char *s, const char *from, const char *to)
     return au_buf_detach(&b);
 }
 
-static char *edit_body(const char *s) { return replace(s, "lost the game", "won the game"); }
-static char *edit_subject(const char *s) { return replace(s, "Is  dinner", "Is lunch"); }
-static char *edit_body_ws(const char *s) { return replace(s, "Are you hungry", "Are  you \thungry"); }
-static char *edit_header_ws(const char *s) { return replace(s, "Subject:  Is  dinner", "Subject: Is dinner"); }
-static char *edit_add_from(const char *s) { return replace(s, "To: Sam", "From: Eve <eve@evil.example>\r\nTo: Sam"); }
-static char *edit_add_cc(const char *s) { return replace(s, "To: Sam", "Cc: extra@example.org\r\nTo: Sam"); }
+static char *edit_body(const char *s)
+{
+    return replace(s, "lost the game", "won the game");
+}
+static char *edit_subject(const char *s)
+{
+    return replace(s, "Is  dinner", "Is lunch");
+}
+static char *edit_body_ws(const char *s)
+{
+    return replace(s, "Are you hungry", "Are  you \thungry");
+}
+static char *edit_header_ws(const char *s)
+{
+    return replace(s, "Subject:  Is  dinner", "Subject: Is dinner");
+}
+static char *edit_add_from(const char *s)
+{
+    return replace(s, "To: Sam", "From: Eve <eve@evil.example>\r\nTo: Sam");
+}
+static char *edit_add_cc(const char *s)
+{
+    return replace(s, "To: Sam", "Cc: extra@example.org\r\nTo: Sam");
+}
 static char *edit_append(const char *s)
 {
     struct au_buf b;
@@ -533,19 +560,28 @@ static void test_roundtrip_and_tamper(void **state)
             for (int bc = 0; bc < 2; bc++) {
                 o.hc = (enum au_dkim_canon)hc;
                 o.bc = (enum au_dkim_canon)bc;
-                assert_int_equal(roundtrip(keys[k], &o, MSG, NULL, NULL, NOW, reason, sizeof reason), AU_RESULT_PASS);
-                assert_int_equal(roundtrip(keys[k], &o, MSG, edit_body, NULL, NOW, reason, sizeof reason), AU_RESULT_NEUTRAL);
+                assert_int_equal(
+                    roundtrip(keys[k], &o, MSG, NULL, NULL, NOW, reason, sizeof reason),
+                    AU_RESULT_PASS);
+                assert_int_equal(
+                    roundtrip(keys[k], &o, MSG, edit_body, NULL, NOW, reason, sizeof reason),
+                    AU_RESULT_NEUTRAL);
                 assert_non_null(strstr(reason, "body hash mismatch (signed bh="));
-                assert_int_equal(roundtrip(keys[k], &o, MSG, edit_subject, NULL, NOW, reason, sizeof reason), AU_RESULT_FAIL);
+                assert_int_equal(
+                    roundtrip(keys[k], &o, MSG, edit_subject, NULL, NOW, reason, sizeof reason),
+                    AU_RESULT_FAIL);
                 assert_string_equal(reason, "signature does not verify");
                 assert_int_equal(roundtrip(keys[k], &o, MSG, edit_body_ws, NULL, NOW, NULL, 0),
                                  bc == AU_DKIM_CANON_RELAXED ? AU_RESULT_PASS : AU_RESULT_NEUTRAL);
                 assert_int_equal(roundtrip(keys[k], &o, MSG, edit_header_ws, NULL, NOW, NULL, 0),
                                  hc == AU_DKIM_CANON_RELAXED ? AU_RESULT_PASS : AU_RESULT_FAIL);
                 /* Trailing empty lines are ignored by both body forms. */
-                assert_int_equal(roundtrip(keys[k], &o, MSG, edit_trailing_lines, NULL, NOW, NULL, 0), AU_RESULT_PASS);
+                assert_int_equal(
+                    roundtrip(keys[k], &o, MSG, edit_trailing_lines, NULL, NOW, NULL, 0),
+                    AU_RESULT_PASS);
                 /* A field not signed may be added. */
-                assert_int_equal(roundtrip(keys[k], &o, MSG, edit_add_cc, NULL, NOW, NULL, 0), AU_RESULT_PASS);
+                assert_int_equal(roundtrip(keys[k], &o, MSG, edit_add_cc, NULL, NOW, NULL, 0),
+                                 AU_RESULT_PASS);
             }
     }
     /* l=: appended text passes under l=, fails without. */
@@ -553,13 +589,16 @@ static void test_roundtrip_and_tamper(void **state)
     o.length = AU_DKIM_SIGN_L_BODY;
     assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_append, NULL, NOW, NULL, 0), AU_RESULT_PASS);
     o.length = AU_DKIM_SIGN_L_NONE;
-    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_append, NULL, NOW, NULL, 0), AU_RESULT_NEUTRAL);
+    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_append, NULL, NOW, NULL, 0),
+                     AU_RESULT_NEUTRAL);
     /* Oversigning From: a second From added later breaks the signature. */
     o.headers = "from:from:to:subject";
     assert_int_equal(roundtrip(rsa2048, &o, MSG, NULL, NULL, NOW, NULL, 0), AU_RESULT_PASS);
-    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_add_from, NULL, NOW, NULL, 0), AU_RESULT_FAIL);
+    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_add_from, NULL, NOW, NULL, 0),
+                     AU_RESULT_FAIL);
     o.headers = "from:to:subject";
-    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_add_from, NULL, NOW, NULL, 0), AU_RESULT_FAIL);
+    assert_int_equal(roundtrip(rsa2048, &o, MSG, edit_add_from, NULL, NOW, NULL, 0),
+                     AU_RESULT_FAIL);
     /* h= naming absent fields (signing their absence) still passes. */
     o.headers = "from:reply-to:x-absent:subject";
     assert_int_equal(roundtrip(rsa2048, &o, MSG, NULL, NULL, NOW, NULL, 0), AU_RESULT_PASS);
@@ -568,7 +607,8 @@ static void test_roundtrip_and_tamper(void **state)
     o.identity = "joe@mail.example.com";
     o.expire = NOW + 10;
     assert_int_equal(roundtrip(ed, &o, MSG, NULL, NULL, NOW, NULL, 0), AU_RESULT_PASS);
-    assert_int_equal(roundtrip(ed, &o, MSG, NULL, NULL, NOW + 11, reason, sizeof reason), AU_RESULT_PERMERROR);
+    assert_int_equal(roundtrip(ed, &o, MSG, NULL, NULL, NOW + 11, reason, sizeof reason),
+                     AU_RESULT_PERMERROR);
     assert_non_null(strstr(reason, "signature expired at 2025-11-24T16:00:10Z"));
 }
 
@@ -581,7 +621,8 @@ static void test_profile_settings(void **state)
     o.now = NOW;
     char reason[AU_DKIM_REASON_MAX];
     /* Gmail: keys under 1024 bits are no valid signature. */
-    assert_int_equal(roundtrip(rsa768, &o, MSG, NULL, NULL, NOW, reason, sizeof reason), AU_RESULT_POLICY);
+    assert_int_equal(roundtrip(rsa768, &o, MSG, NULL, NULL, NOW, reason, sizeof reason),
+                     AU_RESULT_POLICY);
     assert_string_equal(reason, "key too short (768 bits)");
     struct au_dkim_config cfg;
     au_dkim_config_default(&cfg);
@@ -589,7 +630,8 @@ static void test_profile_settings(void **state)
     assert_int_equal(roundtrip(rsa768, &o, MSG, NULL, &cfg, NOW, NULL, 0), AU_RESULT_PASS);
     /* rsa-sha1: policy by default (RFC 8301), a setting allows it. */
     o.alg = AU_DKIM_RSA_SHA1;
-    assert_int_equal(roundtrip(rsa2048, &o, MSG, NULL, NULL, NOW, reason, sizeof reason), AU_RESULT_POLICY);
+    assert_int_equal(roundtrip(rsa2048, &o, MSG, NULL, NULL, NOW, reason, sizeof reason),
+                     AU_RESULT_POLICY);
     assert_non_null(strstr(reason, "rsa-sha1"));
     au_dkim_config_default(&cfg);
     cfg.allow_rsa_sha1 = true;
@@ -629,13 +671,14 @@ static void test_key_problems(void **state)
     record_of(rsa2048, &rec);
     static const struct {
         enum fx_kind kind;
-        const char *value;   /* NULL: the right record */
+        const char *value; /* NULL: the right record */
         enum au_result want;
         const char *reason;
     } t[] = {
         {FX_TXT, NULL, AU_RESULT_PASS, ""},
         {FX_NXDOMAIN, "", AU_RESULT_PERMERROR, "no key at s1._domainkey.example.com"},
-        {FX_TIMEOUT, "", AU_RESULT_TEMPERROR, "key lookup at s1._domainkey.example.com failed (timeout)"},
+        {FX_TIMEOUT, "", AU_RESULT_TEMPERROR,
+         "key lookup at s1._domainkey.example.com failed (timeout)"},
         {FX_SERVFAIL, "", AU_RESULT_TEMPERROR, "(SERVFAIL)"},
         {FX_TXT, "v=DKIM1; k=rsa; p=", AU_RESULT_PERMERROR, "key revoked"},
         {FX_TXT, "v=DKIM1; k=rsa; p=!!!!", AU_RESULT_PERMERROR, "not base64"},
@@ -647,7 +690,8 @@ static void test_key_problems(void **state)
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct fx_dns dns = {0};
-        fx_dns_add(&dns, "s1._domainkey.example.com", t[i].kind, t[i].value ? t[i].value : rec.data);
+        fx_dns_add(&dns, "s1._domainkey.example.com", t[i].kind,
+                   t[i].value ? t[i].value : rec.data);
         struct au_dkim_verify *v = verify_with(m, strlen(m), &dns, NULL);
         const struct au_dkim_sig_result *r = au_dkim_verify_result(v, 0);
         if (r->result != t[i].want || strstr(r->reason, t[i].reason) == NULL)
@@ -661,7 +705,8 @@ static void test_key_problems(void **state)
     static const struct {
         const char *prefix;
         const char *reason;
-    } f[] = {{"v=DKIM1; s=tlsrpt; ", "not for email"}, {"v=DKIM1; h=sha1; ", "does not allow sha256"}};
+    } f[] = {{"v=DKIM1; s=tlsrpt; ", "not for email"},
+             {"v=DKIM1; h=sha1; ", "does not allow sha256"}};
     for (size_t i = 0; i < 2; i++) {
         snprintf(flagged, sizeof flagged, "%s%s", f[i].prefix, p);
         struct fx_dns dns = {0};
@@ -783,9 +828,11 @@ static void test_hostile_signatures(void **state)
         const char *reason;
     } t[] = {
         /* l= beyond the body: the body cannot match what was signed. */
-        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=from; l=999999; bh=" BH32 "; b=AAAA\r\n",
+        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=from; l=999999; bh=" BH32
+         "; b=AAAA\r\n",
          AU_RESULT_NEUTRAL, "l=999999 is beyond the body"},
-        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=!!garbage!!\r\n",
+        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32
+         "; b=!!garbage!!\r\n",
          AU_RESULT_PERMERROR, "b= is not base64"},
         {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=to; bh=" BH32 "; b=AAAA\r\n",
          AU_RESULT_PERMERROR, "From not signed"},
@@ -793,7 +840,8 @@ static void test_hostile_signatures(void **state)
         {"DKIM-Signature:\r\n", AU_RESULT_PERMERROR, "empty tag"},
         {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=" BH32 "; b=AAAA\r\n",
          AU_RESULT_NEUTRAL, "body hash mismatch"},
-        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=nokey; h=from; bh=" BH32 "; b=AAAA\r\n",
+        {"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=nokey; h=from; bh=" BH32
+         "; b=AAAA\r\n",
          AU_RESULT_PERMERROR, "no key at nokey._domainkey.example.com"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -895,7 +943,7 @@ static void test_step_contract(void **state)
     au_dkim_verify_free(v);
     /* Freed with answers never taken: the driver clears its batch. */
     v = au_dkim_verify_new(NULL, NOW);
-    fx_run(v, "", 0, 0, &dns);   /* no signature: done, nothing asked */
+    fx_run(v, "", 0, 0, &dns); /* no signature: done, nothing asked */
     assert_true(au_dkim_verify_done(v));
     assert_int_equal(au_dkim_verify_count(v), 0);
     au_dkim_verify_free(v);
@@ -986,19 +1034,30 @@ static void test_ar_clause(void **state)
          "dkim=pass header.i=@messagingengine.com header.s=fm2 header.b=brPSfUHt"},
         {AU_RESULT_PASS, true, "armlinux.org.uk", "pandora-2019", "an6X8ydO+rest", "",
          "dkim=pass (test mode) header.i=@armlinux.org.uk header.s=pandora-2019 header.b=an6X8ydO"},
-        {AU_RESULT_FAIL, false, "gmail.com", "20251104", "SidoWJ6fmore", "signature does not verify",
+        {AU_RESULT_FAIL, false, "gmail.com", "20251104", "SidoWJ6fmore",
+         "signature does not verify",
          "dkim=fail header.i=@gmail.com header.s=20251104 header.b=SidoWJ6f"},
-        {AU_RESULT_PERMERROR, false, "slint.fr", "default", "ShHl5lJ/abc", "no key at default._domainkey.slint.fr",
-         "dkim=permerror (no key for signature) header.i=@slint.fr header.s=default header.b=\"ShHl5lJ/\""},
+        {AU_RESULT_PERMERROR, false, "slint.fr", "default", "ShHl5lJ/abc",
+         "no key at default._domainkey.slint.fr",
+         "dkim=permerror (no key for signature) header.i=@slint.fr header.s=default "
+         "header.b=\"ShHl5lJ/\""},
         {AU_RESULT_NEUTRAL, false, "example.com", "s1", "p+ejBgzwzz", "body hash mismatch",
-         "dkim=neutral (body hash did not verify) header.i=@example.com header.s=s1 header.b=p+ejBgzw"},
+         "dkim=neutral (body hash did not verify) header.i=@example.com header.s=s1 "
+         "header.b=p+ejBgzw"},
         {AU_RESULT_TEMPERROR, false, "example.com", "s1", "abcdefgh", "key lookup failed",
-         "dkim=temperror (no key for signature) header.i=@example.com header.s=s1 header.b=abcdefgh"},
+         "dkim=temperror (no key for signature) header.i=@example.com header.s=s1 "
+         "header.b=abcdefgh"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct au_dkim_sig_result r = {
-            .result = t[i].r, .domain = t[i].d, .selector = t[i].s, .algorithm = "rsa-sha256",
-            .identity = "", .b = t[i].b, .headers = "from", .reason = t[i].reason,
+            .result = t[i].r,
+            .domain = t[i].d,
+            .selector = t[i].s,
+            .algorithm = "rsa-sha256",
+            .identity = "",
+            .b = t[i].b,
+            .headers = "from",
+            .reason = t[i].reason,
             .testing = t[i].testing,
         };
         struct au_buf out;
@@ -1013,10 +1072,12 @@ static void test_keygen_record(void **state)
 {
     struct au_buf rec, zone;
     record_of(rsa2048, &rec);
-    assert_true(strncmp(rec.data, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 60) == 0);
+    assert_true(strncmp(rec.data, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA",
+                        60) == 0);
     au_buf_init(&zone, AU_BUF_NOLIMIT);
     assert_int_equal(au_dkim_sign_zone_line("s1", "example.com", au_buf_slice(&rec), &zone), 0);
-    assert_true(strncmp(zone.data, "s1._domainkey.example.com. 3600 IN TXT ( \"v=DKIM1; k=rsa; p=", 59) == 0);
+    assert_true(strncmp(zone.data,
+                        "s1._domainkey.example.com. 3600 IN TXT ( \"v=DKIM1; k=rsa; p=", 59) == 0);
     /* Strings of at most 255 bytes: the 2048-bit record needs two. */
     size_t strings = 0;
     for (const char *p = zone.data; (p = strchr(p, '"')) != NULL; p++, strings++)
@@ -1036,12 +1097,13 @@ static void test_keygen_record(void **state)
     assert_non_null(k);
     assert_int_equal(EVP_PKEY_eq(k, ed), 1);
     EVP_PKEY_free(k);
-    const char *seed = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";   /* RFC 8463 A.1 */
+    const char *seed = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="; /* RFC 8463 A.1 */
     k = au_dkim_sign_load_key(seed, strlen(seed), err, sizeof err);
     assert_non_null(k);
     struct au_buf r2;
     record_of(k, &r2);
-    assert_string_equal(r2.data, "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    assert_string_equal(r2.data,
+                        "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
     au_buf_free(&r2);
     EVP_PKEY_free(k);
     assert_null(au_dkim_sign_load_key("garbage", 7, err, sizeof err));

@@ -14,7 +14,7 @@
 #include "msg.h"
 
 struct log {
-    struct au_buf ev;     /* F[name|raw] E . */
+    struct au_buf ev; /* F[name|raw] E . */
     struct au_buf body;
     int ends;
 };
@@ -68,7 +68,8 @@ static const struct {
     const char *name, *msg, *events, *body;
 } cases[] = {
     {"plain", "A: 1\r\nB: 2\r\n\r\nbody\r\n", "F[A|A: 1\r\n]F[B|B: 2\r\n]E.", "body\r\n"},
-    {"folded", "A: 1\r\n 2\r\n\t3\r\nB: x\r\n\r\n", "F[A|A: 1\r\n 2\r\n\t3\r\n]F[B|B: x\r\n]E.", ""},
+    {"folded", "A: 1\r\n 2\r\n\t3\r\nB: x\r\n\r\n", "F[A|A: 1\r\n 2\r\n\t3\r\n]F[B|B: x\r\n]E.",
+     ""},
     {"no body", "A: 1\r\n\r\n", "F[A|A: 1\r\n]E.", ""},
     {"no empty line", "A: 1\r\nB: 2\r\n", "F[A|A: 1\r\n]F[B|B: 2\r\n]E.", ""},
     {"no final line end", "A: 1", "F[A|A: 1]E.", ""},
@@ -81,7 +82,8 @@ static const struct {
     {"WSP before colon", "Subject \t: x\r\n\r\n", "F[Subject|Subject \t: x\r\n]E.", ""},
     {"CR inside value", "A: 1\r2\r\n\r\nb", "F[A|A: 1\r2\r\n]E.", "b"},
     {"CR CR LF is not empty", "A: 1\r\n\r\r\nx", "F[A|A: 1\r\n]F[|\r\r\n]F[|x]E.", ""},
-    {"body keeps everything", "A: b\r\n\r\n\r\n.\r\n\r\n \r\n", "F[A|A: b\r\n]E.", "\r\n.\r\n\r\n \r\n"},
+    {"body keeps everything", "A: b\r\n\r\n\r\n.\r\n\r\n \r\n", "F[A|A: b\r\n]E.",
+     "\r\n.\r\n\r\n \r\n"},
     {"empty name", ": v\r\n\r\n", "F[|: v\r\n]E.", ""},
     {"NUL in field", "A: \0x\r\n\r\n", NULL, ""},
 };
@@ -92,7 +94,7 @@ static void test_table(void **state)
         const char *msg = cases[i].msg;
         size_t len = strlen(msg);
         if (cases[i].events == NULL)
-            len = 8;   /* the NUL case: "A: \0x\r\n" */
+            len = 8; /* the NUL case: "A: \0x\r\n" */
         struct log whole;
         assert_int_equal(run(msg, len, 0, &whole), 0);
         if (cases[i].events) {
