@@ -3,6 +3,8 @@
  * RFC 8463 Appendix A example, as their READMEs in shared/conformance say:
  *   dkim-dkimpy: the 5 pre-signed messages (6 signatures) give the listed
  *   results; the 4 bad key records make a good signature fail;
+ *   dkimpy's key files (PKCS#1, PKCS#8, raw Ed25519 seeds) sign, and their
+ *   records (SPKI or bare PKCS#1 p=, raw Ed25519) verify;
  *   dkim-rfc8463-example: both signatures pass.
  * Usage: conf_dkim_vectors CONFORMANCE_DIR.  Prints counts; exit 1 on failure.
  */
@@ -172,6 +174,72 @@ static void dkimpy(void)
     free(exim);
 }
 
+/* dkimpy's key files in every format, with their published records: our
+ * signer reads the private key, our verifier the record (SPKI or bare
+ * PKCS#1 in p=, raw Ed25519), and the pair must pass. */
+static void key_formats(void)
+{
+    static const struct {
+        const char *key, *record; /* files; record NULL: the RFC 8463 brisbane key */
+    } t[] = {
+        {"ed25519test.key", "ed25519test.dns"},
+        {"rfc8032_7_1.key", NULL},
+        {"2048_testkey.key", "2048_testkey_wo_markers.pub.txt"},
+        {"2048_testkey.key", "2048_testkey_wo_markers.pub.rsa.txt"},
+        {"2048_testkey_PKCS8.key", "2048_testkey_PKCS8.key.pub.txt"},
+        {"1024_testkey.key", "1024_testkey_wo_markers.pub.txt"},
+        {"1024_testkey.key", "1024_testkey_wo_markers.pub.rsa.txt"},
+        {"test.private", "test.txt"},
+    };
+    const char *d = "dkim-dkimpy/files/dkim/tests/data";
+    char rel[512];
+    size_t len, klen;
+    snprintf(rel, sizeof rel, "%s/test.message", d);
+    char *m = load(rel, &len);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char what[256], err[200] = "";
+        snprintf(what, sizeof what, "key %s with record %s", t[i].key,
+                 t[i].record ? t[i].record : "brisbane (RFC 8463)");
+        snprintf(rel, sizeof rel, "%s/%s", d, t[i].key);
+        char *ktext = load(rel, &klen);
+        EVP_PKEY *key = au_dkim_sign_load_key(ktext, klen, err, sizeof err);
+        free(ktext);
+        if (key == NULL) {
+            check(what, false, err);
+            continue;
+        }
+        char *rec;
+        if (t[i].record) {
+            snprintf(rel, sizeof rel, "%s/%s", d, t[i].record);
+            rec = load_txt(rel);
+        } else {
+            rec = au_xstrdup("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+        }
+        struct au_dkim_sign_opts o;
+        au_dkim_sign_opts_init(&o);
+        o.domain = "example.com";
+        o.selector = "fmt";
+        o.now = NOW - 10;
+        struct au_buf sm;
+        au_buf_init(&sm, AU_BUF_NOLIMIT);
+        int rc = au_dkim_sign(m, len, key, &o, &sm, err, sizeof err);
+        au_buf_append(&sm, m, len);
+        struct fx_dns dns = {0};
+        fx_dns_add(&dns, "fmt._domainkey.example.com", FX_TXT, rec);
+        struct au_dkim_verify *v = au_dkim_verify_new(NULL, NOW);
+        fx_run(v, sm.data, sm.len, 0, &dns);
+        const struct au_dkim_sig_result *r =
+            au_dkim_verify_count(v) ? au_dkim_verify_result(v, 0) : NULL;
+        check(what, rc == 0 && r && r->result == AU_RESULT_PASS, rc ? err : r ? r->reason : "none");
+        au_dkim_verify_free(v);
+        fx_dns_free(&dns);
+        au_buf_free(&sm);
+        free(rec);
+        EVP_PKEY_free(key);
+    }
+    free(m);
+}
+
 static void rfc8463(void)
 {
     struct fx_dns dns = {0};
@@ -210,6 +278,7 @@ int main(int argc, char **argv)
     }
     root = argv[1];
     dkimpy();
+    key_formats();
     rfc8463();
     printf("conf_dkim_vectors: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
