@@ -683,21 +683,29 @@ static void parse_key(struct au_dkim_verify *v, struct key_entry *k, const struc
                a->detail && a->detail[0] ? a->detail : au_dns_status_name(a->status));
         return;
     }
-    const struct au_dns_rr *rr = NULL;
-    for (size_t i = 0; i < a->count && rr == NULL; i++)
-        if (a->rr[i].type == AU_DNS_TXT)
-            rr = &a->rr[i];
-    if (rr == NULL) {
+    /* RFC 6376 3.6.2.2 leaves several records at the name undefined; the
+     * first that parses as a key record is used, the others ignored. */
+    size_t ntxt = 0;
+    bool parsed = false;
+    char err[AU_DKIM_ERR_MAX], first_err[AU_DKIM_ERR_MAX] = "";
+    for (size_t i = 0; i < a->count && !parsed; i++) {
+        if (a->rr[i].type != AU_DNS_TXT)
+            continue;
+        ntxt++;
+        au_dns_txt_join(&a->rr[i], &v->scratch);
+        if (au_dkim_tag_key_parse(au_buf_slice(&v->scratch), &k->rec, err, sizeof err) == 0)
+            parsed = true;
+        else if (first_err[0] == '\0')
+            memcpy(first_err, err, sizeof err);
+    }
+    if (ntxt == 0) {
         k->err = AU_RESULT_PERMERROR;
         seterr(k->reason, "no key at %s", k->name);
         return;
     }
-    /* XXX RFC 6376 3.6.2.2 leaves several records undefined; the first is used. */
-    au_dns_txt_join(rr, &v->scratch);
-    char err[AU_DKIM_ERR_MAX];
-    if (au_dkim_tag_key_parse(au_buf_slice(&v->scratch), &k->rec, err, sizeof err) < 0) {
+    if (!parsed) {
         k->err = AU_RESULT_PERMERROR;
-        seterr(k->reason, "bad key record at %s: %s", k->name, err);
+        seterr(k->reason, "bad key record at %s: %s", k->name, first_err);
         return;
     }
     if (k->rec.revoked) {

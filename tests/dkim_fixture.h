@@ -81,11 +81,13 @@ static inline void fx_dns_free(struct fx_dns *d)
     d->n = 0;
 }
 
-/* TXT value split into 255-byte strings, as a zone would hold it. */
+/* Each TXT value split into 255-byte strings, as a zone would hold it;
+ * several entries for one name make several records. */
 static inline struct au_dns_answer *fx_dns_lookup(void *ctx, const struct au_dns_query *q)
 {
     struct fx_dns *d = ctx;
     d->queries++;
+    struct au_dns_builder *b = NULL;
     for (size_t i = 0; i < d->n; i++) {
         if (strcasecmp(d->e[i].name, q->name) != 0)
             continue;
@@ -99,7 +101,8 @@ static inline struct au_dns_answer *fx_dns_lookup(void *ctx, const struct au_dns
         default: {
             if (q->type != AU_DNS_TXT)
                 return au_dns_answer_status(AU_DNS_NODATA, 300, "");
-            struct au_dns_builder *b = au_dns_builder_new();
+            if (b == NULL)
+                b = au_dns_builder_new();
             const char *v = d->e[i].value;
             size_t len = strlen(v), ns = 0;
             struct au_slice s[64];
@@ -108,10 +111,11 @@ static inline struct au_dns_answer *fx_dns_lookup(void *ctx, const struct au_dns
             if (ns == 0)
                 s[ns++] = au_slice_make("", 0);
             au_dns_builder_add_txt(b, AU_DNS_TXT, 300, s, ns);
-            return au_dns_builder_finish(b);
         }
         }
     }
+    if (b)
+        return au_dns_builder_finish(b);
     return au_dns_answer_status(AU_DNS_NXDOMAIN, 300, "NXDOMAIN");
 }
 

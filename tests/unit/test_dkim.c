@@ -717,6 +717,16 @@ static void test_key_problems(void **state)
         au_dkim_verify_free(v);
         fx_dns_free(&dns);
     }
+    /* Several records at the name: the first that is a key record is used. */
+    {
+        struct fx_dns two = {0};
+        fx_dns_add(&two, "s1._domainkey.example.com", FX_TXT, "v=spf1 -all");
+        fx_dns_add(&two, "s1._domainkey.example.com", FX_TXT, rec.data);
+        struct au_dkim_verify *v2 = verify_with(m, strlen(m), &two, NULL);
+        assert_int_equal(au_dkim_verify_result(v2, 0)->result, AU_RESULT_PASS);
+        au_dkim_verify_free(v2);
+        fx_dns_free(&two);
+    }
     /* t=y: passes, reported as test mode. */
     snprintf(flagged, sizeof flagged, "v=DKIM1; t=y; %s", p);
     struct fx_dns dns = {0};
