@@ -30,6 +30,7 @@ struct au_assess {
     struct au_msg *msg;
     struct au_msg_sink sink;
     struct au_dkim_verify *dkim;
+    bool own_dkim;
     struct au_dkim_config dkim_cfg;
     struct au_format *format;
     struct au_format_result format_result;
@@ -112,7 +113,13 @@ struct au_assess *au_assess_new(const struct au_assess_params *p)
         a->dkim_cfg = *p->dkim;
     else
         au_dkim_config_default(&a->dkim_cfg);
-    a->dkim = au_dkim_verify_new(&a->dkim_cfg, p->now);
+    if (p->dkim_verifier) {
+        a->dkim = p->dkim_verifier;
+        au_dkim_verify_reset(a->dkim, p->now);
+    } else {
+        a->dkim = au_dkim_verify_new(&a->dkim_cfg, p->now);
+        a->own_dkim = true;
+    }
     a->format = au_format_new();
     a->sink.field = on_field;
     a->sink.end_headers = on_end_headers;
@@ -129,7 +136,8 @@ void au_assess_free(struct au_assess *a)
         return;
     au_spf_free(a->spf);
     au_msg_free(a->msg);
-    au_dkim_verify_free(a->dkim);
+    if (a->own_dkim)
+        au_dkim_verify_free(a->dkim);
     au_format_free(a->format);
     au_dmarc_free(a->dmarc);
     if (a->decided)

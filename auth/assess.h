@@ -47,6 +47,9 @@ struct au_assess_params {
     const psl_ctx_t *psl;                      /* organizational domains (DMARC) */
     const struct au_policy_profile *profile;
     const struct au_dkim_config *dkim;         /* NULL: Gmail's defaults */
+    struct au_dkim_verify *dkim_verifier;      /* optional, borrowed: reset and used for
+                                                  this message, so that the keys it parsed
+                                                  for earlier ones are reused; NULL: own */
 };
 
 struct au_assess;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "resolver.h"
 #include "xalloc.h"
@@ -63,9 +64,25 @@ struct later {
     void (*fire)(struct later *);
 };
 
+/* Stub answers never change, so each loop keeps the ones it gave: the same
+ * answer object then comes back for the same question, as from the real
+ * resolver's cache, and what the checks parsed from it (DKIM keys) is
+ * reused.  A bounded table, oldest out. */
+#define DNSQ_STUB_CACHE_BUCKETS 1024
+#define DNSQ_STUB_CACHE_MAX 4096
+
+struct stub_entry {
+    struct stub_entry *next;   /* in its bucket */
+    struct au_dns_query q;
+    struct au_dns_answer *answer;
+};
+
 struct dnsq {
     uv_loop_t *loop;
     const struct au_dns_stub *stub;
+    struct stub_entry *stub_cache[DNSQ_STUB_CACHE_BUCKETS];
+    struct stub_entry *stub_ring[DNSQ_STUB_CACHE_MAX];   /* insertion order */
+    size_t stub_next;                                    /* the oldest, once full */
     struct resolver *resolver;
     uv_idle_t idle;
     struct qlink pending;   /* struct later, for the next turn */
@@ -185,6 +202,45 @@ static void resolver_done(void *arg, struct au_dns_answer *a)
     free(req);
 }
 
+static unsigned stub_hash(const struct au_dns_query *q)
+{
+    unsigned h = q->type * 31u;
+    for (const char *p = q->name; *p; p++)
+        h = h * 33u + (unsigned)(unsigned char)(*p | 0x20);
+    return h % DNSQ_STUB_CACHE_BUCKETS;
+}
+
+static void stub_forget(struct dnsq *d, struct stub_entry *e)
+{
+    struct stub_entry **pp = &d->stub_cache[stub_hash(&e->q)];
+    while (*pp != e)
+        pp = &(*pp)->next;
+    *pp = e->next;
+    au_dns_answer_unref(e->answer);
+    free(e);
+}
+
+/* The stub's answer to q, the same object for the same question. */
+static struct au_dns_answer *stub_answer(struct dnsq *d, const struct au_dns_query *q)
+{
+    unsigned h = stub_hash(q);
+    for (struct stub_entry *e = d->stub_cache[h]; e; e = e->next)
+        if (e->q.type == q->type && strcasecmp(e->q.name, q->name) == 0)
+            return au_dns_answer_ref(e->answer);
+    struct au_dns_answer *a = au_dns_stub_lookup(d->stub, q);
+    struct stub_entry **slot = &d->stub_ring[d->stub_next];
+    if (*slot)
+        stub_forget(d, *slot);
+    struct stub_entry *e = au_xcalloc(1, sizeof *e);
+    e->q = *q;
+    e->answer = au_dns_answer_ref(a);
+    e->next = d->stub_cache[h];
+    d->stub_cache[h] = e;
+    *slot = e;
+    d->stub_next = (d->stub_next + 1) % DNSQ_STUB_CACHE_MAX;
+    return a;
+}
+
 struct dnsq_req *dnsq_lookup(struct dnsq *d, const struct au_dns_query *q, dnsq_answer_cb cb,
                              void *arg)
 {
@@ -195,7 +251,7 @@ struct dnsq_req *dnsq_lookup(struct dnsq *d, const struct au_dns_query *q, dnsq_
     ql_init(&req->later.link);
     ql_init(&req->live);
     if (d->stub) {
-        req->answer = au_dns_stub_lookup(d->stub, q);
+        req->answer = stub_answer(d, q);
         defer(d, &req->later, stub_fire);
     } else {
         ql_push(&d->live, &req->live);
@@ -322,6 +378,9 @@ void dnsq_free(struct dnsq *d)
         ql_del(&req->live);
         free(req);
     }
+    for (size_t i = 0; i < DNSQ_STUB_CACHE_MAX; i++)
+        if (d->stub_ring[i])
+            stub_forget(d, d->stub_ring[i]);
     resolver_free(d->resolver);
     uv_close((uv_handle_t *)&d->idle, dnsq_closed);
 }
