@@ -18,5 +18,6 @@ int cmd_dns(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 
 #endif

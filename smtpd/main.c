@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
     {"dkim", cmd_dkim, "make keys, sign, verify DKIM signatures"},
     {"dns", cmd_dns, "look names up through the stub or real DNS; benchmark it"},
     {"spf", cmd_spf, "evaluate SPF (RFC 7208) for an address, MAIL FROM and HELO"},
+    {"scenario", cmd_scenario, "run scenario files against the receiver (TAP output)"},
 };
 
 static void usage(FILE *f)
