@@ -233,32 +233,28 @@ static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
     size_t k = c->staged;
     bool cr = c->cr_pending, wsp = c->wsp_pending, any = c->any;
     uint64_t crlf = c->crlf_pending;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i < n) {
         if (!(cr | wsp) && crlf == 0) {
-            /* The common case: a run of ordinary bytes, copied whole. */
-            size_t j = i;
-            while (j < n && !relaxed_special[(unsigned char)p[j]])
-                j++;
-            if (j > i) {
+            /* The common case: ordinary bytes, scanned and copied in one
+             * pass (runs are words: too short for memcpy to pay). */
+            size_t room = AU_DKIM_CANON_STAGE - k;
+            size_t lim = n - i < room ? n : i + room, from = i;
+            while (i < lim && !relaxed_special[(unsigned char)p[i]])
+                st[k++] = p[i++];
+            if (i > from)
                 any = true;
-                while (i < j) {
-                    size_t room = AU_DKIM_CANON_STAGE - k, len = j - i;
-                    if (len > room)
-                        len = room;
-                    memcpy(st + k, p + i, len);
-                    k += len;
-                    i += len;
-                    if (k == AU_DKIM_CANON_STAGE) {
-                        c->staged = k;
-                        flush_stage(c);
-                        k = 0;
-                    }
-                }
-                if (i == n)
-                    break;
+            if (k == AU_DKIM_CANON_STAGE) {
+                c->staged = k;
+                flush_stage(c);
+                k = 0;
             }
+            if (i == n)
+                break;
+            if (relaxed_special[(unsigned char)p[i]] == 0)
+                continue; /* the stage was full */
         }
-        char ch = p[i];
+        char ch = p[i++];
         if (cr) {
             cr = false;
             if (ch == '\n') {
