@@ -24,8 +24,12 @@
  * fail.
  *
  * Storage (buffers, digest contexts, signature slots) is kept across
- * au_dkim_verify_reset, so a verifier reused per session allocates nothing
- * per message but OpenSSL's key objects.
+ * au_dkim_verify_reset, and so are parsed keys: a key answer is parsed once
+ * and kept with ready verification contexts while the driver's cache hands
+ * back the same answer (answers are immutable and reference-counted, so the
+ * answer's address names it; KEY_CACHE_EXTRA entries beyond one message's
+ * worth).  A verifier reused per session thus allocates per message only
+ * what OpenSSL does inside an Ed25519 verification.
  *
  * Limits: max_signatures (AU_DKIM_MAX_SIGNATURES by default, at most
  * AU_DKIM_SIGNATURES_HARD_MAX), AU_DKIM_HEADERS_MAX bytes of header fields,
