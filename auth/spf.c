@@ -179,6 +179,8 @@ static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char 
     t->text = text ? au_xstrdup(text) : NULL;
     t->outcome = outcome;
     t->result = result;
+    t->mech = -1;
+    t->qualifier = 0;
     va_list ap;
     va_start(ap, fmt);
     t->detail = vformat(fmt, ap);
@@ -253,6 +255,10 @@ static long trace_term(struct au_spf *s, enum au_spf_outcome o, const char *fmt,
     va_end(ap);
     enum au_result r = o == AU_SPF_OUT_MATCH ? qualifier_result(t->qualifier) : AU_RESULT_NONE;
     long i = trace_add(s, AU_SPF_TRACE_TERM, text, o, r, "%s", detail);
+    if (i >= 0 && t->type == AU_SPF_TERM_MECH) {
+        s->trace[i].mech = (int)t->mech;
+        s->trace[i].qualifier = t->qualifier;
+    }
     free(text);
     free(detail);
     if (o == AU_SPF_OUT_ERROR || (o == AU_SPF_OUT_MATCH && s->depth == 1))

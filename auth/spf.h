@@ -24,6 +24,7 @@
 #include "dns.h"
 #include "ip.h"
 #include "result.h"
+#include "spf_record.h"
 
 #define AU_SPF_LOOKUP_MAX 10    /* DNS-querying terms per evaluation (4.6.4) */
 #define AU_SPF_VOID_MAX 2       /* void lookups per evaluation (4.6.4) */
@@ -77,6 +78,8 @@ struct au_spf_trace {
     enum au_spf_outcome outcome;
     enum au_result result; /* RESULT: the result; a matching term: its qualifier's */
     const char *detail;    /* what happened, in words; never NULL */
+    int mech;              /* TERM entries of a mechanism: its enum au_spf_mech; else -1 */
+    char qualifier;        /* with mech: '+', '-', '~' or '?'; else 0 */
 };
 
 struct au_spf;

@@ -44,6 +44,12 @@ static json_t *entry(const struct au_spf_trace *t)
     json_object_set_new(o, "result",
                         has_result ? json_string(au_result_name(t->result)) : json_null());
     json_object_set_new(o, "detail", str(t->detail));
+    if (t->mech >= 0) {
+        char q[2] = {t->qualifier, '\0'};
+        json_object_set_new(o, "mechanism",
+                            json_string(au_spf_mech_name((enum au_spf_mech)t->mech)));
+        json_object_set_new(o, "qualifier", json_string(q));
+    }
     return o;
 }
 

@@ -18,7 +18,8 @@
  * "authentication_results"}} and, when with_trace, "trace": [entries] and
  * "trace_truncated".  A trace entry is {"depth", "kind", "domain", "text"
  * (null or the record/term), "outcome" (null, "match", "no-match", "error"),
- * "result" (RESULT entries and matching terms), "detail"}.
+ * "result" (RESULT entries and matching terms), "detail", and for a
+ * mechanism "mechanism" ("all", "ip4", ...) and "qualifier" ("+", "-", "~", "?")}.
  */
 json_t *spf_json_object(const struct au_spf *spf, bool with_trace);
 

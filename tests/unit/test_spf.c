@@ -245,6 +245,7 @@ static void test_trace(void **state)
     const struct au_spf_trace *t0 = au_spf_trace_at(spf, 0);
     assert_int_equal(t0->kind, AU_SPF_TRACE_RECORD);
     assert_string_equal(t0->domain, "trace.example");
+    assert_int_equal(t0->mech, -1); /* a record entry */
     const struct au_spf_trace *t1 = au_spf_trace_at(spf, 1);
     assert_int_equal(t1->kind, AU_SPF_TRACE_TERM);
     assert_string_equal(t1->text, "a:nx.trace.example");
@@ -253,6 +254,8 @@ static void test_trace(void **state)
     const struct au_spf_trace *d = au_spf_decided(spf);
     assert_non_null(d);
     assert_string_equal(d->text, "ip4:192.0.2.0/24");
+    assert_int_equal(d->mech, AU_SPF_MECH_IP4);
+    assert_int_equal(d->qualifier, '+');
     assert_int_equal(d->outcome, AU_SPF_OUT_MATCH);
     assert_int_equal(d->result, AU_RESULT_PASS);
     assert_null(au_spf_explanation(spf));
@@ -264,6 +267,8 @@ static void test_trace(void **state)
     assert_string_equal(au_spf_explanation(spf),
                         "trace.example does not designate 198.51.100.9 as permitted sender");
     assert_string_equal(au_spf_decided(spf)->text, "-all");
+    assert_int_equal(au_spf_decided(spf)->mech, AU_SPF_MECH_ALL);
+    assert_int_equal(au_spf_decided(spf)->qualifier, '-');
     au_spf_free(spf);
 }
 
