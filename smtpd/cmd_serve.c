@@ -36,6 +36,10 @@ enum {
     OPT_GRACE,
     OPT_KEEP,
     OPT_ADV_XCLIENT,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_PROXY,
+    OPT_IP_MAP,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -60,6 +64,10 @@ static const struct option longopts[] = {
     {"shutdown-grace", required_argument, NULL, OPT_GRACE},
     {"keep-rejected", no_argument, NULL, OPT_KEEP},
     {"advertise-xclient", no_argument, NULL, OPT_ADV_XCLIENT},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"proxy-protocol", no_argument, NULL, OPT_PROXY},
+    {"client-ip-map", required_argument, NULL, OPT_IP_MAP},
     DNS_OPTS_LONG,
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -96,6 +104,19 @@ static void usage(FILE *f)
             "  --keep-rejected           also store refused mail, in MAILDIR/.Rejected/new\n"
             "  --advertise-xclient       name XCLIENT in EHLO to clients in --xclient-from\n"
             "                            (Gmail does not; swaks needs it for --xclient)\n"
+            "  --tls-cert FILE           STARTTLS certificate chain (PEM), with --tls-key\n"
+            "  --tls-key FILE            its private key (PEM). Without both, a self-signed\n"
+            "                            pair for --hostname is used, made once in\n"
+            "                            $XDG_RUNTIME_DIR (else $TMPDIR, else /tmp)/\n"
+            "                            authsink-tls-UID/HOSTNAME/ and reused; its paths are\n"
+            "                            printed at start. TLS 1.2 and 1.3 only\n"
+            "  --proxy-protocol          every connection starts with a PROXY v1 or v2 header\n"
+            "                            (HAProxy send-proxy / send-proxy-v2); its source is\n"
+            "                            the client; a bad or missing header closes the\n"
+            "                            connection\n"
+            "  --client-ip-map FROM=TO   repeatable or comma-separated: a client at FROM (an\n"
+            "                            address or CIDR) is judged as TO, e.g. a staging MTA\n"
+            "                            behind NAT as its public address\n"
             "\n"
             "DNS (without --zone, real DNS is asked):\n%s"
             "\n"
@@ -165,8 +186,8 @@ static int add_items(const char *opt, const char *value, const char **list, size
 }
 
 struct lists {
-    size_t nlisten, naccept, nxclient;
-    bool listen_set, accept_set, xclient_set;
+    size_t nlisten, naccept, nxclient, nmap;
+    bool listen_set, accept_set, xclient_set, map_set;
 };
 
 /* Applies one setting by its name (flag or config key). Returns 0 or -1. */
@@ -178,7 +199,9 @@ static int apply(struct server_config *cfg, struct lists *l, int opt, const char
     if (r != 0)
         return r < 0 ? -1 : 0;
     bool *flag = opt == OPT_KEEP ? &cfg->keep_rejected
-                 : opt == OPT_ADV_XCLIENT ? &cfg->session.advertise_xclient : NULL;
+                 : opt == OPT_ADV_XCLIENT ? &cfg->session.advertise_xclient
+                 : opt == OPT_PROXY       ? &cfg->proxy_protocol
+                                          : NULL;
     if (flag) {
         if (v == NULL || strcmp(v, "true") == 0) {
             *flag = true;
@@ -240,6 +263,27 @@ static int apply(struct server_config *cfg, struct lists *l, int opt, const char
         if (add_items(name, v, cfg->xclient_from, &l->nxclient, SERVER_CIDRS_MAX) < 0)
             return -1;
         cfg->nxclient_from = l->nxclient;
+        return 0;
+    case OPT_TLS_CERT:
+        cfg->tls_cert = v;
+        return 0;
+    case OPT_TLS_KEY:
+        cfg->tls_key = v;
+        return 0;
+    case OPT_IP_MAP:
+        if (!l->map_set) {
+            l->map_set = true;
+            l->nmap = 0;
+        }
+        if (add_items(name, v, cfg->client_ip_map, &l->nmap, SERVER_IP_MAP_MAX) < 0)
+            return -1;
+        for (size_t i = 0; i < l->nmap; i++)
+            if (strchr(cfg->client_ip_map[i], '=') == NULL) {
+                fprintf(stderr, "authsink: --%s %s: expected FROM=TO\n", name,
+                        cfg->client_ip_map[i]);
+                return -1;
+            }
+        cfg->nclient_ip_map = l->nmap;
         return 0;
     case OPT_LINE_MAX:
         if (number(name, v, 512, 65536, &n) < 0)   /* RFC 5321 4.5.3.1.4: at least 512 */
@@ -330,7 +374,7 @@ static int load_config(struct server_config *cfg, struct lists *l, const char *p
     for (size_t i = 0; i < root->n; i++) {
         const struct yamlx_node *k = root->item[2 * i], *v = root->item[2 * i + 1];
         int opt = option_id(k->str);
-        bool list = opt == OPT_LISTEN || opt == OPT_ACCEPT || opt == OPT_XCLIENT ||
+        bool list = opt == OPT_LISTEN || opt == OPT_ACCEPT || opt == OPT_XCLIENT || opt == OPT_IP_MAP ||
                     opt == DNS_OPT_ZONE || opt == DNS_OPT_FAULT;
         if (list && v->kind == YAMLX_SEQ) {
             if (yamlx_strseq(d, v, k->str, 64) < 0)
@@ -347,7 +391,7 @@ static int load_config(struct server_config *cfg, struct lists *l, const char *p
             goto where;
     }
     /* Flags given later replace the file's lists. */
-    l->listen_set = l->accept_set = l->xclient_set = false;
+    l->listen_set = l->accept_set = l->xclient_set = l->map_set = false;
     return 0;
 where:
     fprintf(stderr, "authsink: (in %s)\n", path);
@@ -401,6 +445,10 @@ int cmd_serve(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "authsink: serve takes no arguments ('%s')\n", argv[optind]);
+        return 2;
+    }
+    if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL)) {
+        fprintf(stderr, "authsink: --tls-cert and --tls-key go together\n");
         return 2;
     }
     return server_run(&cfg);

@@ -15,12 +15,28 @@
  * its last handle, and never while a Maildir write for it is in the
  * threadpool; callbacks never run inside the call that started the work.
  *
+ * Before SMTP (--proxy-protocol): the PROXY header (smtpd/proxy.c) is read
+ * into its own buffer before the banner; its source address becomes the
+ * client's, and bytes after it go to the session.  A malformed header, or
+ * none within the idle timeout, closes the connection without a word.
+ * Then --client-ip-map replaces a NATed address by its public one.
+ *
+ * STARTTLS (RFC 3207): the session answers 220 and takes no more input; the
+ * 220 is written in plaintext and the connection switches at once to TLS
+ * (smtpd/tls.c over memory BIOs): from then on every byte read is
+ * ciphertext fed to the engine, the plaintext it yields goes to the session,
+ * and the session's replies are encrypted before uv_write.  Nothing read
+ * before the switch can reach the session after it (the session refuses
+ * STARTTLS with pipelined input).  A failed handshake, a renegotiation
+ * attempt or a peer that vanishes frees the engine with the connection.
+ *
  * Limits: SERVER_* in server.h, SESSION_* in session.h; each has its reply.
  */
 #include "server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -29,7 +45,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -40,16 +59,25 @@
 #include "ip.h"
 #include "psl_load.h"
 #include "maildir.h"
+#include "proxy.h"
 #include "received.h"
 #include "sid.h"
+#include "tls.h"
 #include "xalloc.h"
 
 #define IPTABLE_BUCKETS 4096
 #define HEADER_BLOCK_MAX 8192
+/* Ciphertext read from the socket at once (one TLS record is at most 16 KiB + 256). */
+#define CONN_TLS_READ 17408
 
 struct cidr {
     struct au_ip net;
     unsigned prefix;
+};
+
+struct ipmap {
+    struct cidr from;
+    char to[INET6_ADDRSTRLEN];
 };
 
 struct ipcount {
@@ -77,6 +105,9 @@ struct server {
     struct session_ops ops;
     bool own_stub;
     unsigned ports[SERVER_LISTEN_MAX];   /* the bound ports, port 0 resolved */
+    struct tls_ctx *tls;      /* NULL: no STARTTLS */
+    struct ipmap map[SERVER_IP_MAP_MAX];
+    size_t nmap;
 };
 
 struct conn;
@@ -113,21 +144,34 @@ struct conn {
     bool work_pending;
     struct au_buf hdr;        /* trace fields prepended to the message */
     int store_rc;
-    char stored[MAILDIR_PATH_MAX];
+    char *stored;             /* the file (MAILDIR_PATH_MAX bytes, made on first use) */
     time_t received_at;
     struct maildir *store_md; /* where this message goes */
     /* The checks (auth/assess.h): iprev per connection, the rest per message. */
     struct au_iprev *iprev;
     struct dnsq_run *iprev_run;
     struct au_assess *assess;
+    struct au_dkim_verify *dkim;   /* reused by each message: parsed keys are kept */
     struct dnsq_run *spf_run, *dkim_run, *dmarc_run;
     bool dmarc_started;
     bool header_limit;        /* the header block broke a limit: 552 5.3.4 */
     bool eod_started;         /* the end of data is being judged */
+    char counted[INET6_ADDRSTRLEN];   /* the address counted by ip_acquire */
+    /* --proxy-protocol: the header's bytes until it is complete. */
+    bool proxy_wait;
+    struct au_buf pbuf;
+    /* STARTTLS: the engine once the 220 is written; cbuf receives ciphertext. */
+    struct tls_conn *tls;
+    char *cbuf;
+    bool tls_up;              /* handshake completed, session told */
+    bool tls_failed;          /* handshake or record failure: close after the alert */
+    bool tls_shut;            /* close_notify queued */
 };
 
 static void conn_pump(struct conn *c);
 static void conn_flush(struct conn *c);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
 void server_config_defaults(struct server_config *cfg)
 {
@@ -302,6 +346,8 @@ static void log_txn(struct conn *c, const char *end, int code, const char *enhan
         .sid = session_id(c->s),
         .profile = srv->cfg->profile,
         .client = session_client(c->s),
+        .tls_version = c->tls_up ? tls_conn_version(c->tls) : NULL,
+        .tls_cipher = c->tls_up ? tls_conn_cipher(c->tls) : NULL,
         .txn = t,
         .end = end,
         .code = code,
@@ -427,9 +473,16 @@ static void on_mail(void *arg, struct session *s)
         .receiver = srv->cfg->session.hostname,
         .psl = srv->psl,
         .profile = srv->profile,
+        .tls = c->tls_up && !c->tls_failed,
     };
     if (au_ip_parse(cl->ip, strlen(cl->ip), &p.ip) < 0)
         return;   /* no address (cannot happen with a socket): no checks */
+    if (c->dkim == NULL) {
+        struct au_dkim_config dc;
+        au_dkim_config_default(&dc);
+        c->dkim = au_dkim_verify_new(&dc, p.now);
+    }
+    p.dkim_verifier = c->dkim;
     c->assess = au_assess_new(&p);
     c->spf_run = dnsq_run_start(c->w->dnsq, au_spf_step, au_assess_spf(c->assess), spf_done, c);
 }
@@ -509,13 +562,18 @@ static void conn_free(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     if (c->counted_ip)
-        ip_release(w->srv, session_client(c->s)->ip);
+        ip_release(w->srv, c->counted);
     atomic_fetch_sub(&w->srv->conns, 1);
     txn_checks_free(c);
     au_iprev_free(c->iprev);
+    au_dkim_verify_free(c->dkim);
+    free(c->stored);
     session_free(c->s);
     au_buf_free(&c->wbuf);
     au_buf_free(&c->hdr);
+    au_buf_free(&c->pbuf);
+    tls_conn_free(c->tls);
+    free(c->cbuf);
     free(c);
     if (w->stopping && w->conns == NULL)
         worker_finish(w);
@@ -547,6 +605,8 @@ static void on_write(uv_write_t *req, int status)
     struct conn *c = req->data;
     c->writing = false;
     au_buf_reset(&c->wbuf);
+    if (c->wbuf.cap > SESSION_IDLE_KEEP)
+        au_buf_free(&c->wbuf);   /* an idle session keeps little (session_trim) */
     if (status < 0) {
         session_abort(c->s);
         conn_close(c);
@@ -555,21 +615,47 @@ static void on_write(uv_write_t *req, int status)
     conn_flush(c);
 }
 
-/* Writes what the session has said; closes once a closing session is heard. */
-static void conn_flush(struct conn *c)
+/* True when the connection wants bytes from the socket now. */
+static bool conn_can_read(struct conn *c)
 {
-    if (c->closing || c->writing)
+    size_t len;
+    if (c->proxy_wait)
+        return true;
+    if (c->tls && !c->tls_up)
+        return !c->tls_failed;   /* the handshake needs the peer's bytes */
+    if (c->tls_failed)
+        return false;
+    return session_read_space(c->s, &len) != NULL;
+}
+
+static void conn_read_start(struct conn *c)
+{
+    if (c->closing || c->reading || session_closing(c->s) || !conn_can_read(c))
         return;
-    struct au_buf *out = session_output(c->s);
-    if (out->len == 0) {
-        if (session_closing(c->s))
-            conn_close(c);
-        return;
-    }
-    struct au_buf tmp = c->wbuf;
-    c->wbuf = *out;
-    *out = tmp;
-    au_buf_reset(out);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    c->reading = true;
+}
+
+/* The handshake or a record failed: the session ends; what the engine has
+ * queued (an alert) is still sent, then the socket closes. */
+static void conn_tls_fail(struct conn *c)
+{
+    c->tls_failed = true;
+    session_abort(c->s);
+}
+
+/* The 220 to STARTTLS has been handed to uv_write: every byte from now on,
+ * both ways, is TLS. */
+static void conn_starttls(struct conn *c)
+{
+    c->tls = tls_conn_new(c->w->srv->tls);
+    c->cbuf = au_xmalloc(CONN_TLS_READ);
+    conn_read_start(c);
+}
+
+/* Starts writing c->wbuf. */
+static void conn_write(struct conn *c)
+{
     uv_buf_t b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
     c->wreq.data = c;
     c->writing = true;
@@ -579,6 +665,66 @@ static void conn_flush(struct conn *c)
         session_abort(c->s);
         conn_close(c);
     }
+}
+
+/* TLS: encrypts what the session has said and writes what the engine has
+ * queued; closes once a closing session (or a failed engine) is drained. */
+static void conn_flush_tls(struct conn *c)
+{
+    struct au_buf *out = session_output(c->s);
+    if (out->len > 0) {
+        /* Before the handshake is done nothing can be said to the peer (an
+         * idle timeout, a shutdown): the reply is dropped and we close. */
+        if (c->tls_failed || !c->tls_up || tls_conn_write(c->tls, out->data, out->len) != TLS_OK) {
+            if (!c->tls_failed)
+                conn_tls_fail(c);
+        }
+        au_buf_reset(out);
+    }
+    if (session_closing(c->s) && c->tls_up && !c->tls_failed && !c->tls_shut) {
+        c->tls_shut = true;
+        tls_conn_shutdown(c->tls);
+    }
+    const unsigned char *p;
+    size_t n;
+    tls_conn_pending_out(c->tls, &p, &n);
+    if (n == 0) {
+        if (session_closing(c->s) || c->tls_failed)
+            conn_close(c);
+        return;
+    }
+    /* Copied: the engine's pointer lives only until its next call. */
+    au_buf_reset(&c->wbuf);
+    au_buf_append(&c->wbuf, p, n);
+    tls_conn_consume_out(c->tls, n);
+    conn_write(c);
+}
+
+/* Writes what the session has said; closes once a closing session is heard. */
+static void conn_flush(struct conn *c)
+{
+    if (c->closing || c->writing)
+        return;
+    if (c->tls) {
+        conn_flush_tls(c);
+        return;
+    }
+    struct au_buf *out = session_output(c->s);
+    if (out->len == 0) {
+        if (session_closing(c->s))
+            conn_close(c);
+        else if (session_tls_pending(c->s))
+            conn_starttls(c);
+        return;
+    }
+    struct au_buf tmp = c->wbuf;
+    c->wbuf = *out;
+    *out = tmp;
+    au_buf_reset(out);
+    conn_write(c);
+    /* The 220 is queued in plaintext ahead of anything TLS will write. */
+    if (!c->closing && session_tls_pending(c->s))
+        conn_starttls(c);
 }
 
 /* --- delivery -------------------------------------------------------------------- */
@@ -591,7 +737,7 @@ static void store_work(uv_work_t *req)
         {c->hdr.data, c->hdr.len},
         {t->msg.data ? t->msg.data : "", t->msg.len},
     };
-    c->store_rc = maildir_deliver(c->store_md, iov, 2, c->stored, sizeof c->stored);
+    c->store_rc = maildir_deliver(c->store_md, iov, 2, c->stored, MAILDIR_PATH_MAX);
 }
 
 /* Gives the verdict (stored or not), logs it, and forgets the message. */
@@ -658,8 +804,14 @@ static void trace_fields(struct conn *c)
         .by = srv->cfg->session.hostname,
         .sid = session_id(c->s),
         .rcpt = t->nrcpt == 1 ? t->rcpt[0] : NULL,
-        .protocol = cl->esmtp ? "ESMTP" : "SMTP",
+        /* RFC 3848 2 */
+        .protocol = c->tls_up ? (cl->esmtp ? "ESMTPS" : "SMTPS") : (cl->esmtp ? "ESMTP" : "SMTP"),
     };
+    if (c->tls_up) {
+        ri.tls_version = tls_conn_version_gmail(c->tls);
+        ri.tls_cipher = tls_conn_cipher(c->tls);
+        ri.tls_bits = tls_conn_bits(c->tls, NULL);
+    }
     received_header(&c->hdr, &ri, c->received_at);
     au_assess_trace_headers(c->assess, srv->cfg->session.hostname, &c->hdr);
 }
@@ -689,6 +841,8 @@ static bool try_decide(struct conn *c)
         return true;
     }
     trace_fields(c);
+    if (c->stored == NULL)
+        c->stored = au_xmalloc(MAILDIR_PATH_MAX);   /* kept for the next messages */
     c->work.data = c;
     c->work_pending = true;
     int rc = uv_queue_work(&c->w->loop, &c->work, store_work, store_done);
@@ -726,8 +880,90 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     struct conn *c = h->data;
     size_t len = 0;
-    char *p = session_read_space(c->s, &len);
+    char *p;
+    if (c->proxy_wait)
+        p = au_buf_space(&c->pbuf, PROXY_MAX_HEADER - c->pbuf.len, &len);
+    else if (c->tls) {
+        p = conn_can_read(c) ? c->cbuf : NULL;
+        len = CONN_TLS_READ;
+    } else
+        p = session_read_space(c->s, &len);
     *buf = uv_buf_init(p, p ? (unsigned)len : 0);
+}
+
+/* Moves the plaintext the TLS engine holds into the session's input, as far
+ * as it has room. Returns the bytes moved. */
+static size_t tls_pull(struct conn *c)
+{
+    size_t got = 0;
+    if (c->tls == NULL || !c->tls_up || c->tls_failed)
+        return 0;
+    for (;;) {
+        size_t len;
+        char *p = session_read_space(c->s, &len);
+        if (p == NULL)
+            break;
+        int r = tls_conn_read(c->tls, p, len > INT_MAX ? INT_MAX : len);
+        if (r > 0) {
+            session_read_commit(c->s, (size_t)r);
+            got += (size_t)r;
+            continue;
+        }
+        if (r != TLS_WANT)
+            conn_tls_fail(c);   /* an alert, close_notify, or a renegotiation attempt */
+        break;
+    }
+    return got;
+}
+
+static void admit(struct conn *c, struct session_client *cl);
+
+/* --proxy-protocol: the header is complete (n bytes of c->pbuf). */
+static void proxy_done(struct conn *c, const struct proxy_result *r, size_t n)
+{
+    c->proxy_wait = false;
+    struct session_client cl = *session_client(c->s);
+    /* LOCAL (the proxy's own health check) and UNKNOWN keep the socket's address. */
+    if (r->command == PROXY_CMD_PROXY && r->has_addr) {
+        format_addr(&r->src, cl.ip, sizeof cl.ip, &cl.port);
+        cl.source = SESSION_SRC_PROXY;
+    }
+    /* Whatever came after the header is the client's first SMTP bytes. */
+    size_t rest = c->pbuf.len - n, len = 0;
+    char *p = rest ? session_read_space(c->s, &len) : NULL;
+    if (p && len >= rest) {
+        memcpy(p, c->pbuf.data + n, rest);
+        session_read_commit(c->s, rest);
+    }
+    au_buf_free(&c->pbuf);
+    admit(c, &cl);
+}
+
+static void on_read_proxy(struct conn *c, size_t nread)
+{
+    au_buf_commit(&c->pbuf, nread);
+    struct proxy_result r;
+    int n = proxy_parse((const uint8_t *)c->pbuf.data, c->pbuf.len, &r);
+    if (n == PROXY_NEED_MORE)
+        return;
+    if (n < 0) {
+        /* Not a proxy we know, or not a proxy: no banner, no reply. */
+        session_abort(c->s);
+        conn_close(c);
+        return;
+    }
+    proxy_done(c, &r, (size_t)n);
+}
+
+static void on_read_tls(struct conn *c, const char *data, size_t nread)
+{
+    int r = tls_conn_feed(c->tls, data, nread);
+    if (!c->tls_up && r == TLS_OK && tls_conn_handshake_done(c->tls)) {
+        c->tls_up = true;
+        session_tls_started(c->s);
+    }
+    if (r != TLS_OK)
+        conn_tls_fail(c);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -746,16 +982,26 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0)
         return;
-    session_read_commit(c->s, (size_t)nread);
     if (!c->eod_started)
         uv_timer_again(&c->timer);
+    if (c->proxy_wait) {
+        on_read_proxy(c, (size_t)nread);
+        return;
+    }
+    if (c->tls)
+        on_read_tls(c, buf->base, (size_t)nread);
+    else
+        session_read_commit(c->s, (size_t)nread);
     conn_pump(c);
 }
 
 /* Runs the session over its input until it needs something, then writes. */
 static void conn_pump(struct conn *c)
 {
+    if (c->closing)
+        return;
     for (;;) {
+        size_t got = tls_pull(c);
         session_process(c->s);
         if (session_waiting(c->s) && !c->eod_started) {
             if (start_eod(c)) {
@@ -763,16 +1009,14 @@ static void conn_pump(struct conn *c)
                 continue;   /* answered at once: go on with the input */
             }
         }
+        /* The engine may hold more plaintext than the session had room for. */
+        if (got > 0 && !session_closing(c->s) && !session_waiting(c->s))
+            continue;
         break;
     }
     conn_flush(c);
-    if (!c->closing && !c->reading && !session_closing(c->s)) {
-        size_t len;
-        if (session_read_space(c->s, &len)) {
-            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-            c->reading = true;
-        }
-    }
+    session_trim(c->s);
+    conn_read_start(c);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -780,6 +1024,10 @@ static void on_timeout(uv_timer_t *t)
     struct conn *c = t->data;
     if (c->work_pending || c->eod_started)
         return;   /* judging the message: our time, not the client's */
+    if (c->proxy_wait) {
+        conn_close(c);   /* no PROXY header in time: nothing to say */
+        return;
+    }
     session_refuse(c->s, R_TIMEOUT, SESSION_END_TIMEOUT);
     conn_flush(c);
 }
@@ -816,7 +1064,6 @@ static void on_connection(uv_stream_t *listener, int status)
         if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
             format_addr(&ss, cl.ip, sizeof cl.ip, &cl.port);
     }
-    cl.xclient_ok = xclient_allowed(srv, cl.ip);
     char sid[SESSION_ID_MAX];
     sid_make(sid, sizeof sid, ++w->accepted);
     c->s = session_new(&srv->cfg->session, &srv->ops, c, sid, &cl);
@@ -827,14 +1074,41 @@ static void on_connection(uv_stream_t *listener, int status)
         conn_flush(c);
         return;
     }
-    if (!ip_acquire(srv, cl.ip)) {
+    uv_timer_start(&c->timer, on_timeout, srv->cfg->idle_timeout_ms, srv->cfg->idle_timeout_ms);
+    if (srv->cfg->proxy_protocol) {
+        /* Who the client is comes first, before any banner. */
+        c->proxy_wait = true;
+        au_buf_init(&c->pbuf, PROXY_MAX_HEADER);
+        conn_read_start(c);
+        return;
+    }
+    admit(c, &cl);
+}
+
+/* The client is known (socket or PROXY header): the NAT map, the per-address
+ * limit, iprev, the banner. */
+static void admit(struct conn *c, struct session_client *cl)
+{
+    struct server *srv = c->w->srv;
+    /* XCLIENT is granted to the peer as it is, before any mapping. */
+    cl->xclient_ok = xclient_allowed(srv, cl->ip);
+    struct au_ip a;
+    if (au_ip_parse(cl->ip, strlen(cl->ip), &a) == 0)
+        for (size_t i = 0; i < srv->nmap; i++)
+            if (au_ip_match(&a, &srv->map[i].from.net, srv->map[i].from.prefix)) {
+                snprintf(cl->ip, sizeof cl->ip, "%s", srv->map[i].to);
+                cl->source = SESSION_SRC_MAP;
+                break;
+            }
+    session_set_client(c->s, cl);
+    if (!ip_acquire(srv, cl->ip)) {
         session_refuse(c->s, R_TRY_LATER, SESSION_END_DISCONNECT);
         conn_flush(c);
         return;
     }
+    snprintf(c->counted, sizeof c->counted, "%s", cl->ip);
     c->counted_ip = true;
     start_iprev(c);
-    uv_timer_start(&c->timer, on_timeout, srv->cfg->idle_timeout_ms, srv->cfg->idle_timeout_ms);
     session_start(c->s);
     conn_pump(c);
 }
@@ -845,6 +1119,10 @@ static void on_grace(uv_timer_t *t)
 {
     struct worker *w = t->data;
     for (struct conn *c = w->conns; c; c = c->next) {
+        if (c->proxy_wait) {
+            conn_close(c);
+            continue;
+        }
         session_refuse(c->s, R_SHUTDOWN, SESSION_END_DISCONNECT);
         conn_flush(c);
         conn_close(c);
@@ -866,6 +1144,10 @@ static void on_stop(uv_async_t *a)
     uv_timer_start(&w->grace, on_grace, w->srv->cfg->shutdown_grace_ms, 0);
     for (struct conn *c = w->conns, *next; c; c = next) {
         next = c->next;
+        if (c->proxy_wait) {
+            conn_close(c);   /* not a client yet: nothing to finish */
+            continue;
+        }
         session_drain(c->s);
         conn_flush(c);
     }
@@ -957,6 +1239,129 @@ static int bind_all(struct server *srv)
     return 0;
 }
 
+/* The names tls_ctx_new_self_signed gives its files (smtpd/tls.c). */
+#define SELF_SIGNED_CERT "authsink-tls-cert.pem"
+#define SELF_SIGNED_KEY "authsink-tls-key.pem"
+/* A self-signed pair (valid TLS_SELF_SIGNED_DAYS) is reused while younger than this. */
+#define SELF_SIGNED_REUSE_DAYS 300
+
+/* out (PATH_MAX bytes) = a "/" b; false when it does not fit. */
+static bool path_join(char *out, const char *a, const char *b)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+    return n >= 0 && n < PATH_MAX;
+}
+
+/* A self-signed pair for the host name, made once per user and host name in
+ * BASE/authsink-tls-UID/HOSTNAME (BASE: $XDG_RUNTIME_DIR, $TMPDIR or /tmp)
+ * and reused by later starts, so that neither many short runs (tests) nor
+ * killed ones leave pairs behind. A lock file serializes concurrent starts. */
+static struct tls_ctx *tls_self_signed(const char *hostname, char *err, size_t errlen)
+{
+    for (const char *p = hostname; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.' || *p == ':') || (p == hostname && *p == '.')) {
+            snprintf(err, errlen, "cannot make a certificate for \"%s\": not a host name",
+                     hostname);
+            return NULL;
+        }
+    const char *base = getenv("XDG_RUNTIME_DIR");
+    if (base == NULL || *base == '\0')
+        base = getenv("TMPDIR");
+    if (base == NULL || *base == '\0')
+        base = "/tmp";
+    char parent[PATH_MAX], dir[PATH_MAX], lock[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+    int n = snprintf(parent, sizeof parent, "%s/authsink-tls-%u", base, (unsigned)getuid());
+    if (n < 0 || (size_t)n >= sizeof parent || !path_join(dir, parent, hostname) ||
+        !path_join(lock, parent, "lock") || !path_join(cert, dir, SELF_SIGNED_CERT) ||
+        !path_join(key, dir, SELF_SIGNED_KEY)) {
+        snprintf(err, errlen, "%s: path too long", base);
+        return NULL;
+    }
+    struct stat st;
+    if (mkdir(parent, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", parent, strerror(errno));
+        return NULL;
+    }
+    /* In a shared /tmp the name could have been taken by someone else. */
+    if (lstat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 077) != 0) {
+        snprintf(err, errlen, "%s is not a private directory of this user", parent);
+        return NULL;
+    }
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+        snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    struct tls_ctx *ctx = NULL;
+    if (stat(cert, &st) == 0 && time(NULL) - st.st_mtime < SELF_SIGNED_REUSE_DAYS * 86400L)
+        ctx = tls_ctx_new(cert, key, err, errlen);
+    if (ctx == NULL)
+        ctx = tls_ctx_new_self_signed(hostname, dir, TLS_KEY_RSA2048, err, errlen);
+    close(fd);   /* releases the lock */
+    return ctx;
+}
+
+/* The STARTTLS identity: the given pair, or the self-signed one. */
+static int tls_setup(struct server *srv)
+{
+    struct server_config *cfg = srv->cfg;
+    char err[TLS_ERR_MAX];
+    if (cfg->no_tls) {
+        cfg->session.starttls = false;
+        return 0;
+    }
+    if (cfg->tls_cert || cfg->tls_key) {
+        if (cfg->tls_cert == NULL || cfg->tls_key == NULL) {
+            fprintf(stderr, "authsink: --tls-cert and --tls-key go together\n");
+            return -1;
+        }
+        srv->tls = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);
+    } else {
+        srv->tls = tls_self_signed(cfg->session.hostname, err, sizeof err);
+        if (srv->tls && !cfg->quiet)
+            fprintf(stderr, "authsink: STARTTLS with a self-signed certificate: %s (key %s)\n",
+                    tls_ctx_cert_file(srv->tls), tls_ctx_key_file(srv->tls));
+    }
+    if (srv->tls == NULL) {
+        fprintf(stderr, "authsink: TLS: %s\n", err);
+        return -1;
+    }
+    cfg->session.starttls = true;
+    return 0;
+}
+
+/* --client-ip-map FROM=TO entries. */
+static int map_setup(struct server *srv)
+{
+    struct server_config *cfg = srv->cfg;
+    for (size_t i = 0; i < cfg->nclient_ip_map; i++) {
+        const char *spec = cfg->client_ip_map[i];
+        const char *eq = strchr(spec, '=');
+        char from[INET6_ADDRSTRLEN + 8];
+        struct au_ip to;
+        struct ipmap *m = &srv->map[srv->nmap];
+        if (eq == NULL || (size_t)(eq - spec) >= sizeof from ||
+            strlen(eq + 1) >= sizeof m->to) {
+            fprintf(stderr, "authsink: --client-ip-map %s: expected FROM=TO\n", spec);
+            return -1;
+        }
+        memcpy(from, spec, (size_t)(eq - spec));
+        from[eq - spec] = '\0';
+        if (parse_cidr(from, &m->from) < 0 || au_ip_parse(eq + 1, strlen(eq + 1), &to) < 0) {
+            fprintf(stderr, "authsink: --client-ip-map %s: FROM must be an address or CIDR, "
+                            "TO an address\n", spec);
+            return -1;
+        }
+        snprintf(m->to, sizeof m->to, "%s", eq + 1);
+        srv->nmap++;
+    }
+    return 0;
+}
+
 /* Frees what server_start made, whatever it got to. */
 static void server_free(struct server *srv)
 {
@@ -977,6 +1382,7 @@ static void server_free(struct server *srv)
     maildir_close(srv->rejected);
     if (srv->own_stub)
         au_dns_stub_free(srv->stub);
+    tls_ctx_free(srv->tls);
     free(srv);
 }
 
@@ -995,6 +1401,8 @@ struct server *server_start(struct server_config *cfg)
         }
         srv->nxclient++;
     }
+    if (map_setup(srv) < 0)
+        goto fail;
     srv->profile = au_policy_profile_find(cfg->profile);
     if (srv->profile == NULL) {
         fprintf(stderr, "authsink: --profile: unknown profile '%s'\n", cfg->profile);
@@ -1032,6 +1440,8 @@ struct server *server_start(struct server_config *cfg)
     if (srv->nworkers == 0)
         srv->nworkers = 1;
     if (bind_all(srv) < 0)
+        goto fail;
+    if (tls_setup(srv) < 0)
         goto fail;
     srv->log = evlog_open(cfg->log, err, sizeof err);
     if (srv->log == NULL) {

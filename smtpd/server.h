@@ -20,6 +20,7 @@
 #define SERVER_CONNS_PER_IP_MAX_DEFAULT 10000
 #define SERVER_SHUTDOWN_GRACE_MS_DEFAULT 30000
 #define SERVER_BACKLOG 1024
+#define SERVER_IP_MAP_MAX 64
 
 struct server_config {
     const char *listen[SERVER_LISTEN_MAX];   /* "127.0.0.1:2525", "[::1]:2525" */
@@ -40,6 +41,16 @@ struct server_config {
     struct dns_opts dns;                     /* --zone, --dns-fault, --resolver, ... */
     const struct au_dns_stub *stub;          /* when set: answers DNS (borrowed), dns ignored */
     bool quiet;                              /* no "listening"/"serving" lines (in-process use) */
+    /* STARTTLS (RFC 3207): both NULL uses a self-signed pair for the host
+     * name, made once per user in $XDG_RUNTIME_DIR, $TMPDIR or /tmp under
+     * authsink-tls-UID/HOSTNAME and reused (paths printed unless quiet).
+     * no_tls: STARTTLS is neither offered nor set up. */
+    const char *tls_cert;
+    const char *tls_key;
+    bool no_tls;
+    bool proxy_protocol;                     /* a PROXY v1/v2 header precedes SMTP */
+    const char *client_ip_map[SERVER_IP_MAP_MAX];   /* "FROM=TO": FROM an address or CIDR */
+    size_t nclient_ip_map;
 };
 
 /* Fills every setting with its default (spec/cli.md). */

@@ -8,7 +8,8 @@
  * RFC 5321 (commands, sequence, 4.5.3.1 limits), RFC 1869/1870 (EHLO, SIZE),
  * RFC 2920 (PIPELINING), RFC 3030 (CHUNKING: BDAT, BDAT 0 LAST), RFC 6152
  * (8BITMIME), RFC 6531 (SMTPUTF8), RFC 2034/3463 (enhanced codes), Postfix
- * XCLIENT_README (XCLIENT).
+ * XCLIENT_README (XCLIENT), RFC 3207 (STARTTLS: the SMTP side; the TLS
+ * engine is smtpd/tls.c and the owner switches the connection).
  *
  * Verbs are dispatched from one table (STYLE.md rule 4).  Each handler first
  * checks order and syntax, then acts; the only verdict that waits for other
@@ -18,6 +19,11 @@
  * Line ends: a command ends at LF, with an optional CR before it.  Message
  * content ends only at CRLF "." CRLF: a bare LF never starts a line that
  * could end the data, which keeps SMTP smuggling (CVE-2023-51766 class) out.
+ *
+ * STARTTLS: plaintext that follows STARTTLS in the input is never
+ * processed (CVE-2011-0411 class): the command is answered 523 5.7.10 and
+ * the session closes; without it, 220 is answered and no input is taken
+ * until the owner reports the handshake done.
  */
 #include "session.h"
 
@@ -61,6 +67,10 @@ struct session {
     bool chunk_discard;     /* BDAT: the chunk is read and thrown away */
     enum smtp_reply_id chunk_reply;   /* reply after a discarded chunk */
     struct au_buf scratch;  /* XCLIENT value decoding */
+    size_t line_end;        /* input offset just past the command being handled */
+    bool discard_input;     /* drop the rest of the input (STARTTLS violation) */
+    bool tls_pending;       /* STARTTLS answered 220: no input until TLS is up */
+    bool tls_active;        /* the handshake completed */
 };
 
 typedef void (*verb_fn)(struct session *s, struct au_slice arg);
@@ -88,6 +98,7 @@ static void do_quit(struct session *s, struct au_slice arg);
 static void do_vrfy(struct session *s, struct au_slice arg);
 static void do_help(struct session *s, struct au_slice arg);
 static void do_xclient(struct session *s, struct au_slice arg);
+static void do_starttls(struct session *s, struct au_slice arg);
 static void do_unimplemented(struct session *s, struct au_slice arg);
 
 static const struct verb verbs[] = {
@@ -103,8 +114,8 @@ static const struct verb verbs[] = {
     {"VRFY", do_vrfy, V_GROUP_END},
     {"HELP", do_help, V_GROUP_END},
     {"XCLIENT", do_xclient, V_GROUP_END},
-    /* Not offered on Gmail's MX (REFERENCE.md 7); STARTTLS until TLS exists. */
-    {"STARTTLS", do_unimplemented, V_GROUP_END},
+    {"STARTTLS", do_starttls, V_GROUP_END},
+    /* Not offered on Gmail's MX (REFERENCE.md 7). */
     {"AUTH", do_unimplemented, V_GROUP_END},
     {"EXPN", do_unimplemented, V_GROUP_END},
     {"ETRN", do_unimplemented, V_GROUP_END},
@@ -236,7 +247,7 @@ char *session_read_space(struct session *s, size_t *len)
     /* Read in pieces of a useful size; the maximum bounds what a peer can
      * make us hold while we are waiting for a verdict. */
     size_t want = s->in.max - s->in.len;
-    if (want == 0)
+    if (want == 0 || s->tls_pending)
         return NULL;
     if (want > 16384)
         want = 16384;
@@ -470,7 +481,7 @@ static void do_ehlo(struct session *s, struct au_slice arg)
     lines[n++] = first;
     lines[n++] = size;
     lines[n++] = "8BITMIME";
-    if (s->cfg->starttls)
+    if (s->cfg->starttls && !s->tls_active)
         lines[n++] = "STARTTLS";
     lines[n++] = "ENHANCEDSTATUSCODES";
     lines[n++] = "PIPELINING";
@@ -722,6 +733,61 @@ static void do_unimplemented(struct session *s, struct au_slice arg)
     reply(s, R_UNIMPLEMENTED, NULL);
 }
 
+static void do_starttls(struct session *s, struct au_slice arg)
+{
+    /* Not offered (no TLS context, or TLS already on): as any command the
+     * MX does not offer. */
+    if (!s->cfg->starttls || s->tls_active) {
+        reply(s, R_UNIMPLEMENTED, NULL);
+        return;
+    }
+    if (s->in.len > s->line_end) {
+        /* RFC 3207 4: STARTTLS ends a pipelined group. What follows it was
+         * sent in plaintext and must never be taken as coming over TLS. */
+        s->discard_input = true;
+        reply(s, R_STARTTLS_PIPELINED, NULL);
+        s->closing = true;
+        return;
+    }
+    if (arg.len > 0) {
+        reply(s, R_STARTTLS_PARAMS, NULL);
+        return;
+    }
+    if (session_in_txn(s)) {
+        reply(s, R_STARTTLS_IN_TXN, NULL);
+        return;
+    }
+    reply(s, R_STARTTLS_READY, NULL);
+    s->tls_pending = true;
+}
+
+bool session_tls_pending(const struct session *s)
+{
+    return s->tls_pending;
+}
+
+bool session_tls_active(const struct session *s)
+{
+    return s->tls_active;
+}
+
+void session_tls_started(struct session *s)
+{
+    s->tls_pending = false;
+    s->tls_active = true;
+    /* RFC 3207 4.2: discard what the client said before TLS; a new EHLO is due. */
+    s->client.helo[0] = '\0';
+    s->client.esmtp = false;
+    s->junk = 0;
+    s->state = ST_GREETING;
+    txn_reset(s);
+}
+
+void session_set_client(struct session *s, const struct session_client *client)
+{
+    s->client = *client;
+}
+
 /* XCLIENT attribute values that mean "no value" (Postfix XCLIENT_README). */
 static bool xclient_unavailable(const char *v)
 {
@@ -818,7 +884,7 @@ static void do_xclient(struct session *s, struct au_slice arg)
 void session_process(struct session *s)
 {
     size_t pos = 0;
-    while (!s->closing && s->state != ST_WAIT && pos < s->in.len) {
+    while (!s->closing && !s->tls_pending && s->state != ST_WAIT && pos < s->in.len) {
         const char *p = s->in.data + pos;
         size_t len = s->in.len - pos;
         if (s->chunk_active) {
@@ -856,7 +922,12 @@ void session_process(struct session *s)
         }
         if (n > 0 && p[n - 1] == '\r')
             n--;
+        s->line_end = pos;
         dispatch(s, au_slice_make(p, n));
+        if (s->discard_input) {
+            s->discard_input = false;
+            pos = s->in.len;
+        }
     }
     au_buf_consume(&s->in, pos);
 }
@@ -880,4 +951,12 @@ void session_eod_done_id(struct session *s, enum smtp_reply_id id, const char *a
     reply(s, id, arg);
     if (s->draining && !s->closing)
         reply(s, R_SHUTDOWN, NULL);
+}
+
+void session_trim(struct session *s)
+{
+    if (s->in.len == 0 && s->in.cap > SESSION_IDLE_KEEP)
+        au_buf_free(&s->in);
+    if (s->out.len == 0 && s->out.cap > SESSION_IDLE_KEEP)
+        au_buf_free(&s->out);
 }

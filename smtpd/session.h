@@ -37,6 +37,7 @@
 #define SESSION_SIZE_MAX_DEFAULT 157286400ULL  /* the MX's SIZE (150 MiB) */
 #define SESSION_JUNK_MAX_DEFAULT 10            /* bad commands before "goodbye" */
 #define SESSION_IN_MAX 65536                   /* unprocessed input held at most */
+#define SESSION_IDLE_KEEP 1024                 /* buffer bytes an idle session keeps */
 #define SESSION_ID_MAX 64
 #define SESSION_NAME_MAX 255
 
@@ -143,6 +144,25 @@ void session_eod_done(struct session *s, int code, const char *enhanced,
                       const char *const *lines, size_t n, bool close);
 /* The same, with a protocol reply (R_EOD_OK takes the epoch as arg). */
 void session_eod_done_id(struct session *s, enum smtp_reply_id id, const char *arg);
+
+/* STARTTLS (RFC 3207): once STARTTLS got its 220, the session takes no input
+ * (session_read_space returns NULL) until the owner has sent the output in
+ * plaintext, switched the connection to TLS and called session_tls_started.
+ * Nothing the client sent before the handshake survives: STARTTLS with
+ * pipelined input gets 523 5.7.10 and closes instead. */
+bool session_tls_pending(const struct session *s);
+/* The handshake completed: the session starts over without a banner, as RFC
+ * 3207 4.2 asks (the EHLO name is forgotten; EHLO no longer offers STARTTLS). */
+void session_tls_started(struct session *s);
+/* True once session_tls_started was called. */
+bool session_tls_active(const struct session *s);
+/* Replaces the client's identity before the banner (a PROXY header, a
+ * --client-ip-map entry); client is copied. */
+void session_set_client(struct session *s, const struct session_client *client);
+
+/* Releases buffers that hold nothing, so that an idle session costs little
+ * (10 000 idle sessions in well under 100 MB); they grow again on use. */
+void session_trim(struct session *s);
 
 struct au_buf *session_output(struct session *s);
 bool session_closing(const struct session *s);

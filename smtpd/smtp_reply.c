@@ -155,6 +155,24 @@ static const struct smtp_reply_def defs[R__COUNT] = {
                         "rejected this message.'"},
     [R_SHUTDOWN] = {421, "4.3.0", {"Temporary System Problem. Try again later."}, true, true,
                     "doc text"},
+    [R_STARTTLS_READY] = {220, "2.0.0", {"Ready to start TLS"}, false, false, "T-1 (1.1)"},
+    /* The older wording was "454 4.5.0 SMTP protocol violation, no commands
+     * allowed to pipeline after STARTTLS, see RFC 3207." (REFERENCE.md 1.1).
+     * Whether Gmail closes afterwards is not recorded; we close, because the
+     * client's idea of the session (TLS or not) no longer matches ours. */
+    [R_STARTTLS_PIPELINED] = {523,
+                              "5.7.10",
+                              {"SMTP protocol violation, no commands allowed to pipeline after",
+                               "STARTTLS. For more information, go to",
+                               URL_SMTP_ERRORS " and review RFC 3207", "specifications."},
+                              true,
+                              true,
+                              "doc text (1.1, 7); layout and closing UNCONFIRMED"},
+    [R_STARTTLS_PARAMS] = {501, "5.7.11", {"Syntax error (no parameters allowed)."}, true, false,
+                           "doc text (1.1)"},
+    [R_STARTTLS_IN_TXN] = {503, "5.5.1", {"Mail transaction in progress."}, true, false,
+                           "Postfix semantics (RFC 3207 4.2 would discard the transaction); "
+                           "UNCONFIRMED for Gmail"},
 };
 
 const struct smtp_reply_def *smtp_reply_def(enum smtp_reply_id id)

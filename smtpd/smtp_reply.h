@@ -57,6 +57,10 @@ enum smtp_reply_id {
     R_XCLIENT_SYNTAX,
     R_STORE_FAILED,
     R_SHUTDOWN,
+    R_STARTTLS_READY,      /* 220 2.0.0 Ready to start TLS (no trailer) */
+    R_STARTTLS_PIPELINED,  /* 523 5.7.10: commands pipelined after STARTTLS */
+    R_STARTTLS_PARAMS,     /* 501 5.7.11: STARTTLS with an argument */
+    R_STARTTLS_IN_TXN,     /* 503 5.5.1: STARTTLS inside a mail transaction */
     R__COUNT
 };
 

@@ -17,9 +17,10 @@ with Server() as srv:
         out = p.stdout
         c.eq("swaks exit status (pipeline=%s)" % pipeline, p.returncode, 0)
         c.true("banner", re.search(r"<-  220 mx\.google\.com ESMTP \S+ - gsmtp", out), out[:300])
+        # REFERENCE.md T-1: the plaintext list offers STARTTLS (a TLS context always exists).
         c.true("EHLO capabilities in Gmail's order", re.search(
             r"250-mx\.google\.com at your service, \[127\.0\.0\.1\]\n<-  250-SIZE 157286400\n"
-            r"<-  250-8BITMIME\n<-  250-ENHANCEDSTATUSCODES\n<-  250-PIPELINING\n"
+            r"<-  250-8BITMIME\n<-  250-STARTTLS\n<-  250-ENHANCEDSTATUSCODES\n<-  250-PIPELINING\n"
             r"<-  250-CHUNKING\n<-  250 SMTPUTF8", out), out)
         c.true("end of data accepted", re.search(r"<-  250 2\.0\.0 OK  \d+ \S+ - gsmtp", out), out)
         c.true("QUIT", re.search(r"<-  221 2\.0\.0 closing connection \S+ - gsmtp", out), out)

@@ -214,7 +214,7 @@ static const struct case_ cases[] = {
     {"an HTTP request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0, "220 502 502 502"},
     {"pipelined garbage after a transaction", OKTXN "\x01\x02\x03\r\n\xff\xfe\r\nNOOP\r\n", 0,
      "220 250 250 250 354 250 502 502 250"},
-    {"STARTTLS not offered yet", E "STARTTLS\r\n", 0, "220 250 502"},
+    {"STARTTLS without a TLS context is not offered", E "STARTTLS\r\n", 0, "220 250 502"},
     {"AUTH not offered on the MX", E "AUTH PLAIN AGFiAGM=\r\n", 0, "220 250 502"},
     {"RSET with an argument", "RSET x\r\n", 0, "220 501"},
     {"VRFY without argument", "VRFY\r\n", 0, "220 501"},
@@ -366,6 +366,149 @@ static void test_size_limit_holds_nothing_more(void **state)
     h_free(&h);
 }
 
+/* Feeds whole, with no verdicts: for the STARTTLS tests, where the input
+ * may be refused (session_read_space NULL) once STARTTLS is answered. */
+static void h_feed_all(struct harness *h, const char *p)
+{
+    size_t room, n = strlen(p);
+    char *dst = session_read_space(h->s, &room);
+    assert_non_null(dst);
+    assert_true(room >= n);
+    memcpy(dst, p, n);
+    session_read_commit(h->s, n);
+    session_process(h->s);
+    h_collect(h);
+}
+
+static int mails;
+static void h_mail(void *arg, struct session *s)
+{
+    mails++;
+}
+
+/* REFERENCE.md T-1 with STARTTLS offered (a TLS context exists): the plaintext
+ * list names STARTTLS, 220 2.0.0 without trailer, and the EHLO after the
+ * handshake (RFC 3207 4.2: the session starts over) no longer offers it. */
+static void test_t1_starttls_transcript(void **state)
+{
+    struct harness h;
+    h_init(&h, 0, false);
+    h.cfg.starttls = true;
+    const char *in = "EHLO Bettys-MacBook-Pro-2.local\r\nSTARTTLS\r\n";
+    h_feed(&h, in, strlen(in), 5);
+    assert_true(session_tls_pending(h.s));
+    size_t room;
+    assert_null(session_read_space(h.s, &room));   /* no input until TLS is up */
+    const char *want1 = "220 mx.google.com ESMTP " SID " - gsmtp\r\n"
+                        "250-mx.google.com at your service, [102.219.153.221]\r\n"
+                        "250-SIZE 157286400\r\n"
+                        "250-8BITMIME\r\n"
+                        "250-STARTTLS\r\n"
+                        "250-ENHANCEDSTATUSCODES\r\n"
+                        "250-PIPELINING\r\n"
+                        "250-CHUNKING\r\n"
+                        "250 SMTPUTF8\r\n"
+                        "220 2.0.0 Ready to start TLS\r\n";
+    assert_string_equal(h.wire.data, want1);
+    au_buf_reset(&h.wire);
+    session_tls_started(h.s);
+    assert_false(session_tls_pending(h.s));
+    assert_true(session_tls_active(h.s));
+    assert_string_equal(session_client(h.s)->helo, "");
+    in = "EHLO Bettys-MacBook-Pro-2.local\r\n"
+         "MAIL FROM:<bahdcoder@kb.openmailer.org>\r\n"
+         "RCPT TO:<bahdcoder@gmail.com>\r\n"
+         "DATA\r\n"
+         "Subject: hi\r\n\r\nhello\r\n.\r\n"
+         "STARTTLS\r\n"
+         "QUIT\r\n";
+    h_feed(&h, in, strlen(in), 5);
+    const char *want2 = "250-mx.google.com at your service, [102.219.153.221]\r\n"
+                        "250-SIZE 157286400\r\n"
+                        "250-8BITMIME\r\n"
+                        "250-ENHANCEDSTATUSCODES\r\n"
+                        "250-PIPELINING\r\n"
+                        "250-CHUNKING\r\n"
+                        "250 SMTPUTF8\r\n"
+                        "250 2.1.0 OK " SID " - gsmtp\r\n"
+                        "250 2.1.5 OK " SID " - gsmtp\r\n"
+                        "354 Go ahead " SID " - gsmtp\r\n"
+                        "250 2.0.0 OK  1734897414 " SID " - gsmtp\r\n"
+                        "502 5.5.1 Unimplemented command. " SID " - gsmtp\r\n"
+                        "221 2.0.0 closing connection " SID " - gsmtp\r\n";
+    assert_string_equal(h.wire.data, want2);
+    h_free(&h);
+}
+
+/* CVE-2011-0411 class: commands sent in plaintext after STARTTLS, in the same
+ * read, must never be executed (neither now nor after a handshake). A
+ * receiver that kept its plaintext buffer would answer the injected MAIL
+ * with 250 2.1.0 once TLS is up; this one answers STARTTLS with 523 5.7.10
+ * (REFERENCE.md 1.1) and closes, the injected bytes discarded. */
+static void test_starttls_injection(void **state)
+{
+    static const char *const tails[] = {
+        "MAIL FROM:<evil@example.com>\r\n",
+        "RSET\r\n",
+        "MA",                      /* a partial line is still pipelined input */
+        "\r\n",
+        "\x16\x03\x01\x00\xc8",   /* even a ClientHello sent too early */
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        struct harness h;
+        h_init(&h, 0, false);
+        h.cfg.starttls = true;
+        mails = 0;
+        h.ops.mail = h_mail;
+        h_feed_all(&h, E);
+        char in[128];
+        snprintf(in, sizeof in, "STARTTLS\r\n%s", tails[i]);
+        h_feed_all(&h, in);
+        char got[256];
+        reply_codes(&h.wire, got, sizeof got);
+        assert_string_equal(got, "220 250 523");
+        assert_non_null(strstr(h.wire.data, "523-5.7.10 SMTP protocol violation, no commands "
+                                             "allowed to pipeline after\r\n"));
+        assert_true(session_closing(h.s));
+        assert_false(session_tls_pending(h.s));
+        /* Even an owner that went on would find nothing left to run. */
+        session_tls_started(h.s);
+        session_process(h.s);
+        h_collect(&h);
+        reply_codes(&h.wire, got, sizeof got);
+        assert_string_equal(got, "220 250 523");
+        assert_int_equal(mails, 0);
+        assert_false(session_in_txn(h.s));
+        h_free(&h);
+    }
+}
+
+static void test_starttls_refusals(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *codes;
+        const char *text;
+    } t[] = {
+        {E "STARTTLS now\r\n", "220 250 501", "501 5.7.11 Syntax error (no parameters allowed)."},
+        {E MF "STARTTLS\r\n", "220 250 250 503", "503 5.5.1 Mail transaction in progress."},
+        /* RFC 3207 does not require EHLO first; Gmail's reference has STARTTLS at ANY phase. */
+        {"STARTTLS\r\n", "220 220", "220 2.0.0 Ready to start TLS\r\n"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct harness h;
+        h_init(&h, 0, false);
+        h.cfg.starttls = true;
+        h_feed_all(&h, t[i].in);
+        char got[256];
+        reply_codes(&h.wire, got, sizeof got);
+        assert_string_equal(got, t[i].codes);
+        assert_non_null(strstr(h.wire.data, t[i].text));
+        assert_false(session_closing(h.s));
+        h_free(&h);
+    }
+}
+
 /* REFERENCE.md T-1, this session's replies line for line (the id is T-1's). */
 static void test_t1_transcript(void **state)
 {
@@ -441,6 +584,9 @@ int main(void)
         cmocka_unit_test(test_dot_unstuffing),
         cmocka_unit_test(test_size_limit_holds_nothing_more),
         cmocka_unit_test(test_t1_transcript),
+        cmocka_unit_test(test_t1_starttls_transcript),
+        cmocka_unit_test(test_starttls_injection),
+        cmocka_unit_test(test_starttls_refusals),
         cmocka_unit_test(test_gmail_texts),
         cmocka_unit_test(test_xclient_identity),
     };
