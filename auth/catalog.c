@@ -24,7 +24,9 @@
  *      learn more ...");
  *    - a substituted value is not a unit for wrapping: when column 68 falls
  *      inside a value, the value is cut there and continues on the next
- *      line (T-7: "...administrator of email.kazanexpre" / "ss.ru domain").
+ *      line (T-7: "...administrator of email.kazanexpre" / "ss.ru domain");
+ *      a word holding a value that is longer than a whole line is cut at
+ *      column 68 wherever that falls, so no line passes 68 columns.
  *    This is the whole rule for T-2, T-4, T-7, T-11 and T-12: every one of
  *    their lines is at most 68 columns and breaks before a word that would
  *    make it 69 or more (T-11: "...accept messages" is 65, "from" would be 70).
@@ -36,9 +38,11 @@
  *    filling at 68.  T-5 (first lines 69 and 70 columns) and T-8 (74) are
  *    fixed templates here; their values were anonymised by sisimai after
  *    Gmail laid the lines out, so the widths Gmail wrapped were those of
- *    the original, shorter, values.  XXX: with a long real domain these
- *    lines grow past 68 columns where Gmail probably fills them; the true
- *    widths being unknown, the sample's breaks are kept (DECISION).
+ *    the original, shorter, values.  The sample's breaks are kept while
+ *    every line of the run stays within AU_CATALOG_FIXED_MAX (74, the
+ *    longest pre-wrapped line seen: T-8's first); a longer value turns the
+ *    run into a filled paragraph (rule 1), as Gmail surely does not send
+ *    100-column lines (DECISION; XXX the real threshold is unknown).
  *
  * An empty template line is the one-space blank line; au_reply_format adds
  * the code, the enhanced code, and " <id> - gsmtp" on the last line only.
@@ -69,10 +73,8 @@ static const char *const t_ptr[] = {
 static const char *const t_ptr_temp[] = {
     "~[{ip}] The sending IP address for this message doesn't have a PTR record, or the PTR "
     "record's forward DNS entry doesn't match the sending IP address. To protect users from "
-    "spam, your email has been temporarily rate limited.",
-    "",
-    "~ To learn more about IP address requirements for sending to Gmail, visit "
-    "https://support.google.com/a/answer/81126#ip",
+    "spam, your email has been temporarily rate limited. To learn more about IP address "
+    "requirements for sending to Gmail, visit https://support.google.com/a/answer/81126#ip",
     NULL};
 
 #define AUTH_RESULTS_LINES                                                                  \
@@ -331,22 +333,27 @@ struct subst {
 
 static void put(struct subst *s, const char *p, size_t n, char kind)
 {
+    size_t avail;
+    if (n == 0)
+        return;
     au_buf_append(&s->text, p, n);
-    for (size_t i = 0; i < n; i++)
-        au_buf_putc(&s->flag, kind);
+    char *f = au_buf_space(&s->flag, n, &avail);
+    memset(f, kind, n);
+    au_buf_commit(&s->flag, n);
 }
 
 static void put_value(struct subst *s, const char *v)
 {
     if (!v)
         return;
+    char safe[AU_CATALOG_VALUE_MAX];
     size_t n = strnlen(v, AU_CATALOG_VALUE_MAX);
     for (size_t i = 0; i < n; i++) {
         /* A value comes from the peer or DNS: keep the reply line-safe. */
         unsigned char c = (unsigned char)v[i];
-        char out = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-        put(s, &out, 1, 'v');
+        safe[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
+    put(s, safe, n, 'v');
 }
 
 static void substitute(struct subst *s, const char *tmpl, const struct au_catalog_values *v)
@@ -354,8 +361,6 @@ static void substitute(struct subst *s, const char *tmpl, const struct au_catalo
     static const struct au_catalog_values none;
     if (!v)
         v = &none;
-    au_buf_reset(&s->text);
-    au_buf_reset(&s->flag);
     const char *p = tmpl;
     while (*p) {
         if (*p == '{') {
@@ -474,7 +479,18 @@ static void fill(struct au_reply *r, const char *t, const char *f, size_t n)
                 continue;
             }
             if (!has_word) {
-                /* A template word longer than a line: it stands alone. */
+                /* Alone on its line and still too long: a word holding a
+                 * value is cut at the wrap column wherever that falls (a
+                 * bracket or dot of the template may sit at the cut); a
+                 * template word, never longer than a line, stands alone. */
+                if (room > 0 && memchr(wf, 'v', wl)) {
+                    au_buf_append(&line, w, room);
+                    emit(r, &line);
+                    w += room;
+                    wf += room;
+                    wl -= room;
+                    continue;
+                }
                 au_buf_append(&line, w, wl);
                 has_word = true;
                 break;
@@ -486,6 +502,42 @@ static void fill(struct au_reply *r, const char *t, const char *f, size_t n)
     if (has_word)
         emit(r, &line);
     au_buf_free(&line);
+}
+
+/*
+ * A run of fixed lines.  They are kept as they are while every one of them
+ * stays within AU_CATALOG_FIXED_MAX columns once filled in; a longer value
+ * (a real domain where the sample had a short one) turns the run into one
+ * paragraph, filled by the rule above, rather than a line Gmail would not
+ * send.
+ */
+static void fixed_run(struct au_reply *out, struct subst *s, const char *const *l, size_t run,
+                      const struct au_catalog_values *v)
+{
+    bool fits = true;
+    for (size_t i = 0; i < run && fits; i++) {
+        au_buf_reset(&s->text);
+        au_buf_reset(&s->flag);
+        substitute(s, l[i] + 1, v);
+        fits = s->text.len <= AU_CATALOG_FIXED_MAX;
+    }
+    if (fits) {
+        for (size_t i = 0; i < run; i++) {
+            au_buf_reset(&s->text);
+            au_buf_reset(&s->flag);
+            substitute(s, l[i] + 1, v);
+            au_reply_add_line(out, s->text.data ? s->text.data : "", s->text.len);
+        }
+        return;
+    }
+    au_buf_reset(&s->text);
+    au_buf_reset(&s->flag);
+    for (size_t i = 0; i < run; i++) {
+        if (i)
+            put(s, " ", 1, 't');
+        substitute(s, l[i] + 1, v);
+    }
+    fill(out, s->text.data ? s->text.data : "", s->flag.data ? s->flag.data : "", s->text.len);
 }
 
 void au_catalog_render(enum au_catalog_id id, const struct au_catalog_values *v,
@@ -505,12 +557,18 @@ void au_catalog_render(enum au_catalog_id id, const struct au_catalog_values *v,
             au_reply_add_line(out, "", 0);
             continue;
         }
+        if (tl[0] == '=') {
+            size_t run = 0;
+            while (l[run] && l[run][0] == '=')
+                run++;
+            fixed_run(out, &s, l, run, v);
+            l += run - 1;
+            continue;
+        }
+        au_buf_reset(&s.text);
+        au_buf_reset(&s.flag);
         substitute(&s, tl + 1, v);
-        const char *txt = s.text.data ? s.text.data : "";
-        if (tl[0] == '=')
-            au_reply_add_line(out, txt, s.text.len);
-        else
-            fill(out, txt, s.flag.data ? s.flag.data : "", s.text.len);
+        fill(out, s.text.data ? s.text.data : "", s.flag.data ? s.flag.data : "", s.text.len);
     }
     au_buf_free(&s.text);
     au_buf_free(&s.flag);

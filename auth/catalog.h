@@ -19,6 +19,7 @@
 
 #define AU_CATALOG_WRAP 68       /* columns of text per reply line (REFERENCE.md 2.3) */
 #define AU_CATALOG_VALUE_MAX 255 /* bytes of one substituted value (a domain) */
+#define AU_CATALOG_FIXED_MAX 74  /* longest pre-wrapped line kept as is (T-8's first) */
 
 enum au_catalog_id {
     AU_CAT_ACCEPTED = 0,          /* 250 2.0.0 OK  <epoch> */
@@ -53,7 +54,8 @@ enum au_catalog_id {
  * A template is a NULL-terminated array of lines; the first character of a
  * line says how it is laid out:
  *   '~'  a paragraph, filled to AU_CATALOG_WRAP columns (rule in catalog.c);
- *   '='  a fixed line: values substituted, never re-wrapped;
+ *   '='  a fixed line: values substituted, not re-wrapped while every line
+ *        of the run stays within AU_CATALOG_FIXED_MAX (else the run is filled);
  *   ""   an empty line (on the wire "550-5.7.26 ", the one-space blank).
  * Placeholders: {ip} {domain} {from_domain} {header} {epoch}.
  */

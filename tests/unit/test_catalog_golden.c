@@ -170,6 +170,33 @@ static void test_hostile_values(void **state)
     au_reply_clear(&r);
 }
 
+/* Fixed lines stay fixed up to AU_CATALOG_FIXED_MAX columns; a longer
+ * value turns the run into a filled paragraph. */
+static void test_fixed_overflow(void **state)
+{
+    struct au_reply r = {0};
+    /* 16 bytes where T-5 had 10: line 1 is 75 columns, so the run is filled. */
+    struct au_catalog_values v = {.from_domain = "mail.example.org"};
+    au_catalog_render(AU_CAT_DMARC_REJECT, &v, &r);
+    assert_int_equal(r.n, 5);
+    assert_string_equal(r.lines[0],
+                        "Unauthenticated email from mail.example.org is not accepted due to");
+    /* The domain crosses column 68 and is cut there, as in T-7. */
+    assert_string_equal(r.lines[1],
+                        "domain's DMARC policy. Please contact the administrator of mail.exam");
+    assert_string_equal(r.lines[2], "ple.org domain if this was a legitimate mail. To learn about the");
+    assert_string_equal(r.lines[3], "DMARC initiative, go to");
+    assert_string_equal(r.lines[4], " https://support.google.com/mail/?p=DmarcRejection");
+    au_catalog_render(AU_CAT_SPF_HARDFAIL, &v, &r);
+    assert_string_equal(r.lines[0], "The MAIL FROM domain [] has an SPF record with a hard fail");
+    /* 14 bytes: line 1 is 73 columns, within the limit, kept as the sample. */
+    v.from_domain = "abcd.example.j";
+    au_catalog_render(AU_CAT_DMARC_REJECT, &v, &r);
+    assert_int_equal(r.n, 5);
+    assert_string_equal(r.lines[3], "to");
+    au_reply_clear(&r);
+}
+
 /* Rendering into a reply that already holds lines frees them first. */
 static void test_rerender(void **state)
 {
@@ -198,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_every_entry),
         cmocka_unit_test(test_accepted),
         cmocka_unit_test(test_hostile_values),
+        cmocka_unit_test(test_fixed_overflow),
         cmocka_unit_test(test_rerender),
     };
     for (size_t i = 0; i < sizeof more / sizeof *more; i++)
