@@ -27,8 +27,8 @@ enum tok_kind { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_ERR };
 
 struct tok {
     enum tok_kind kind;
-    char ch;        /* the special */
-    size_t start;   /* the token's bytes: [start, end) */
+    char ch;      /* the special */
+    size_t start; /* the token's bytes: [start, end) */
     size_t end;
 };
 
@@ -184,8 +184,8 @@ static struct au_slice span(const struct lex *l, size_t start, size_t end)
 struct phrase {
     size_t start, end;
     size_t words;
-    size_t tokens;    /* words and dots */
-    bool local_ok;    /* word *("." word) */
+    size_t tokens; /* words and dots */
+    bool local_ok; /* word *("." word) */
     bool starts_word;
 };
 
@@ -304,8 +304,7 @@ static void add(struct au_addr_list *out, const struct au_addr *a)
  * mailbox = name-addr / addr-spec.  With allow_group, a phrase followed by
  * ":" opens a group, whose mailboxes are read here (groups do not nest).
  */
-static bool read_address(struct lex *l, struct au_addr_list *out, bool allow_group,
-                         bool in_group)
+static bool read_address(struct lex *l, struct au_addr_list *out, bool allow_group, bool in_group)
 {
     struct au_addr a;
     memset(&a, 0, sizeof a);
@@ -397,8 +396,7 @@ bool au_addr_domain_valid(struct au_slice s)
         bool digits = true;
         while (i < s.len && s.ptr[i] != '.') {
             unsigned char c = (unsigned char)s.ptr[i];
-            bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9');
+            bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
             if (!alnum && c != '-' && c < 0x80)
                 return false;
             if (!(c >= '0' && c <= '9'))

@@ -17,29 +17,29 @@
 
 #include "buf.h"
 
-#define AU_ADDR_MAX 16            /* addresses returned; more are counted only */
-#define AU_ADDR_COMMENT_DEPTH 32  /* nested comments "((...))" accepted */
-#define AU_ADDR_DOMAIN_MAX 253    /* RFC 1035 2.3.4 (text form, no final dot) */
+#define AU_ADDR_MAX 16           /* addresses returned; more are counted only */
+#define AU_ADDR_COMMENT_DEPTH 32 /* nested comments "((...))" accepted */
+#define AU_ADDR_DOMAIN_MAX 253   /* RFC 1035 2.3.4 (text form, no final dot) */
 #define AU_ADDR_LABEL_MAX 63
 
 enum au_addr_status {
     AU_ADDR_OK = 0,
-    AU_ADDR_SYNTAX,        /* not an address-list */
+    AU_ADDR_SYNTAX, /* not an address-list */
 };
 
 /* One mailbox.  local and domain are raw slices of the input: a quoted
  * local part keeps its quotes; obsolete forms may hold CFWS. */
 struct au_addr {
-    struct au_slice display;   /* the phrase before "<", or empty */
+    struct au_slice display; /* the phrase before "<", or empty */
     struct au_slice local;
     struct au_slice domain;
-    bool in_group;             /* part of a "name: ...;" group */
+    bool in_group; /* part of a "name: ...;" group */
 };
 
 struct au_addr_list {
-    size_t count;                   /* every mailbox found, groups' members included */
-    size_t groups;                  /* groups found (an empty group adds no mailbox) */
-    struct au_addr addr[AU_ADDR_MAX];  /* the first min(count, AU_ADDR_MAX) */
+    size_t count;                     /* every mailbox found, groups' members included */
+    size_t groups;                    /* groups found (an empty group adds no mailbox) */
+    struct au_addr addr[AU_ADDR_MAX]; /* the first min(count, AU_ADDR_MAX) */
 };
 
 /* Parses an address-list (a From, To or Cc field body). Returns AU_ADDR_OK

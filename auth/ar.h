@@ -16,14 +16,14 @@
 
 #include "buf.h"
 
-#define AU_AR_INDENT "       "   /* 7 spaces, as Gmail folds */
-#define AU_AR_CLAUSES_MAX 64      /* clauses in one field; DKIM clauses past it are left out */
+#define AU_AR_INDENT "       " /* 7 spaces, as Gmail folds */
+#define AU_AR_CLAUSES_MAX 64   /* clauses in one field; DKIM clauses past it are left out */
 
 struct au_ar {
-    const char *authserv_id;     /* "mx.google.com"; NULL: that */
-    const char *const *dkim;     /* dkim_count clauses, header order */
+    const char *authserv_id; /* "mx.google.com"; NULL: that */
+    const char *const *dkim; /* dkim_count clauses, header order */
     size_t dkim_count;
-    const char *arc;             /* each NULL when absent */
+    const char *arc; /* each NULL when absent */
     const char *spf;
     const char *dmarc;
     const char *dara;
@@ -32,8 +32,8 @@ struct au_ar {
 /* Appends the whole field, name to final CRLF, to out. Without any clause
  * the field reads "Authentication-Results: <id>; none" (RFC 8601 2.2). CR,
  * LF and other control bytes inside a clause become spaces, so a clause can
- * never end the field. At most AU_AR_CLAUSES_MAX clauses. Returns 0, or -1 when out's maximum was crossed (out
- * then holds a truncated field: reset it). */
+ * never end the field. At most AU_AR_CLAUSES_MAX clauses. Returns 0, or -1 when out's maximum was
+ * crossed (out then holds a truncated field: reset it). */
 int au_ar_format(struct au_buf *out, const struct au_ar *ar);
 
 #endif

@@ -55,6 +55,7 @@
 
 #include "buf.h"
 
+/* clang-format off */
 #define URL_SENDER_GUIDE "https://support.google.com/mail/answer/81126"
 #define URL_AUTH "https://support.google.com/mail/answer/81126#authentication"
 #define URL_RFC "https://support.google.com/mail/?p=RfcMessageNonCompliant"
@@ -306,6 +307,8 @@ static const struct au_catalog_entry entries[AU_CAT__COUNT] = {
                                "DECISION (DECISIONS.md): refused, not repaired with an "
                                "SMTPIN_ADDED_MISSING id. " DOC_LAYOUT},
 };
+
+/* clang-format on */
 
 const struct au_catalog_entry *au_catalog_get(enum au_catalog_id id)
 {

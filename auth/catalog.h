@@ -22,31 +22,31 @@
 #define AU_CATALOG_FIXED_MAX 74  /* longest pre-wrapped line kept as is (T-8's first) */
 
 enum au_catalog_id {
-    AU_CAT_ACCEPTED = 0,          /* 250 2.0.0 OK  <epoch> */
-    AU_CAT_PTR,                   /* 550 5.7.25, T-11 */
-    AU_CAT_PTR_TEMP,              /* 451 4.7.23, doc text */
-    AU_CAT_UNAUTH,                /* 550 5.7.26, T-2 */
-    AU_CAT_UNAUTH_TEMP,           /* 421 4.7.26, T-4 */
-    AU_CAT_SPF_HARDFAIL,          /* 550 5.7.26, T-8 */
-    AU_CAT_DMARC_REJECT,          /* 550 5.7.26, T-5 */
-    AU_CAT_DMARC_REJECT_TEMP,     /* 421 4.7.26, T-5 words (gmail-tempfail) */
-    AU_CAT_DMARC_DNS_TEMP,        /* 451 4.7.26, T-7 */
-    AU_CAT_BULK_SPF,              /* 550 5.7.27 */
-    AU_CAT_BULK_SPF_TEMP,         /* 421 4.7.27 */
-    AU_CAT_BULK_DKIM,             /* 550 5.7.30 */
-    AU_CAT_BULK_DKIM_TEMP,        /* 421 4.7.30 */
-    AU_CAT_BULK_DMARC_RECORD,     /* 550 5.7.40 */
-    AU_CAT_BULK_DMARC_RECORD_TEMP,/* 421 4.7.40 (the FAQ says 4.7.31) */
-    AU_CAT_BULK_ALIGN,            /* 421 4.7.32, T-12 */
-    AU_CAT_BULK_ALIGN_BLOCKED,    /* 421 5.7.32, doc text */
-    AU_CAT_BULK_TLS,              /* 550 5.7.29 */
-    AU_CAT_BULK_TLS_TEMP,         /* 421 4.7.29 */
-    AU_CAT_RFC_DUPLICATE,         /* 550 5.7.1 multiple <header> headers (2023 wire) */
-    AU_CAT_RFC_FROM_MISSING,      /* 550 5.7.1 */
-    AU_CAT_RFC_FROM_MULTIPLE,     /* 550 5.7.1 several From fields */
-    AU_CAT_RFC_FROM_ADDRESSES,    /* 550 5.7.1 several addresses in From */
-    AU_CAT_RFC_FROM_INVALID,      /* 550 5.7.1 From without a valid address */
-    AU_CAT_RFC_MESSAGE_ID,        /* 550 5.7.1 Message-ID missing or invalid */
+    AU_CAT_ACCEPTED = 0,           /* 250 2.0.0 OK  <epoch> */
+    AU_CAT_PTR,                    /* 550 5.7.25, T-11 */
+    AU_CAT_PTR_TEMP,               /* 451 4.7.23, doc text */
+    AU_CAT_UNAUTH,                 /* 550 5.7.26, T-2 */
+    AU_CAT_UNAUTH_TEMP,            /* 421 4.7.26, T-4 */
+    AU_CAT_SPF_HARDFAIL,           /* 550 5.7.26, T-8 */
+    AU_CAT_DMARC_REJECT,           /* 550 5.7.26, T-5 */
+    AU_CAT_DMARC_REJECT_TEMP,      /* 421 4.7.26, T-5 words (gmail-tempfail) */
+    AU_CAT_DMARC_DNS_TEMP,         /* 451 4.7.26, T-7 */
+    AU_CAT_BULK_SPF,               /* 550 5.7.27 */
+    AU_CAT_BULK_SPF_TEMP,          /* 421 4.7.27 */
+    AU_CAT_BULK_DKIM,              /* 550 5.7.30 */
+    AU_CAT_BULK_DKIM_TEMP,         /* 421 4.7.30 */
+    AU_CAT_BULK_DMARC_RECORD,      /* 550 5.7.40 */
+    AU_CAT_BULK_DMARC_RECORD_TEMP, /* 421 4.7.40 (the FAQ says 4.7.31) */
+    AU_CAT_BULK_ALIGN,             /* 421 4.7.32, T-12 */
+    AU_CAT_BULK_ALIGN_BLOCKED,     /* 421 5.7.32, doc text */
+    AU_CAT_BULK_TLS,               /* 550 5.7.29 */
+    AU_CAT_BULK_TLS_TEMP,          /* 421 4.7.29 */
+    AU_CAT_RFC_DUPLICATE,          /* 550 5.7.1 multiple <header> headers (2023 wire) */
+    AU_CAT_RFC_FROM_MISSING,       /* 550 5.7.1 */
+    AU_CAT_RFC_FROM_MULTIPLE,      /* 550 5.7.1 several From fields */
+    AU_CAT_RFC_FROM_ADDRESSES,     /* 550 5.7.1 several addresses in From */
+    AU_CAT_RFC_FROM_INVALID,       /* 550 5.7.1 From without a valid address */
+    AU_CAT_RFC_MESSAGE_ID,         /* 550 5.7.1 Message-ID missing or invalid */
     AU_CAT__COUNT
 };
 
@@ -61,21 +61,21 @@ enum au_catalog_id {
  */
 struct au_catalog_entry {
     enum au_catalog_id id;
-    const char *name;          /* stable short name for logs: "unauthenticated" */
+    const char *name; /* stable short name for logs: "unauthenticated" */
     int code;
     const char *enhanced;
-    const char *const *text;   /* the template */
-    const char *source;        /* T-n, wire fragment or doc text, with reference tags */
-    const char *note;          /* DECISION / UNCONFIRMED remarks; NULL when none */
+    const char *const *text; /* the template */
+    const char *source;      /* T-n, wire fragment or doc text, with reference tags */
+    const char *note;        /* DECISION / UNCONFIRMED remarks; NULL when none */
 };
 
 /* The values a template may use. NULL strings are rendered empty. */
 struct au_catalog_values {
-    const char *ip;            /* the client IP */
-    const char *domain;        /* the MAIL FROM domain (SPF identity) */
-    const char *from_domain;   /* the RFC5322.From domain */
-    const char *header;        /* a header field name ("Cc") */
-    long long epoch;           /* seconds, for the 250 of an accepted message */
+    const char *ip;          /* the client IP */
+    const char *domain;      /* the MAIL FROM domain (SPF identity) */
+    const char *from_domain; /* the RFC5322.From domain */
+    const char *header;      /* a header field name ("Cc") */
+    long long epoch;         /* seconds, for the 250 of an accepted message */
 };
 
 /* The entry for id (id < AU_CAT__COUNT), never NULL. */

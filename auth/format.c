@@ -20,8 +20,8 @@
 /* RFC 5322 3.6: the fields that may appear at most once (Date and From
  * exactly once). */
 static const char *const single[] = {
-    "Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-    "Message-ID", "In-Reply-To", "References", "Subject",
+    "Date", "From",       "Sender",      "Reply-To",   "To",      "Cc",
+    "Bcc",  "Message-ID", "In-Reply-To", "References", "Subject",
 };
 #define NSINGLE (sizeof single / sizeof *single)
 enum { I_DATE = 0, I_FROM = 1, I_MSGID = 7 };

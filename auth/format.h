@@ -26,12 +26,12 @@
 
 enum au_format_rule {
     AU_FORMAT_FROM_MISSING = 0,
-    AU_FORMAT_FROM_MULTIPLE,   /* several From fields */
-    AU_FORMAT_FROM_ADDRESSES,  /* several addresses in the From field */
-    AU_FORMAT_FROM_INVALID,    /* no valid address, or a domain that is no host name */
+    AU_FORMAT_FROM_MULTIPLE,  /* several From fields */
+    AU_FORMAT_FROM_ADDRESSES, /* several addresses in the From field */
+    AU_FORMAT_FROM_INVALID,   /* no valid address, or a domain that is no host name */
     AU_FORMAT_MSGID_MISSING,
     AU_FORMAT_MSGID_INVALID,
-    AU_FORMAT_DUPLICATE,       /* a single-instance field more than once */
+    AU_FORMAT_DUPLICATE, /* a single-instance field more than once */
     AU_FORMAT__COUNT
 };
 
@@ -40,14 +40,14 @@ enum au_format_rule {
 /* What the checks found: plain values, copied freely (the policy input
  * embeds one). */
 struct au_format_result {
-    unsigned rules;              /* AU_FORMAT_BIT of each rule broken; 0: compliant */
-    const char *duplicate;       /* RFC 5322's spelling of the first field seen twice
-                                    ("Cc", "Subject"), static; NULL when none */
-    size_t from_fields;          /* From fields seen */
-    size_t from_addresses;       /* mailboxes in the first From field */
-    char from_domain[AU_ADDR_DOMAIN_MAX + 1];  /* its domain when it has exactly one
-                                                  mailbox with a valid domain; else "" */
-    bool date_missing;           /* no Date field: recorded, not a rule */
+    unsigned rules;                           /* AU_FORMAT_BIT of each rule broken; 0: compliant */
+    const char *duplicate;                    /* RFC 5322's spelling of the first field seen twice
+                                                 ("Cc", "Subject"), static; NULL when none */
+    size_t from_fields;                       /* From fields seen */
+    size_t from_addresses;                    /* mailboxes in the first From field */
+    char from_domain[AU_ADDR_DOMAIN_MAX + 1]; /* its domain when it has exactly one
+                                                 mailbox with a valid domain; else "" */
+    bool date_missing;                        /* no Date field: recorded, not a rule */
 };
 
 struct au_format;

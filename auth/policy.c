@@ -182,6 +182,8 @@ static bool c_always(const struct au_policy_input *in)
 
 /* ---- the tables ---- */
 
+/* clang-format off */
+
 #define W_IPREV_TEMP "the client IP's PTR/forward lookups failed temporarily (iprev temperror)"
 #define W_IPREV "the client IP has no PTR record, or no PTR name resolves back to it (iprev)"
 #define W_UNAUTH_TEMP_REJECT                                                               \
@@ -263,6 +265,8 @@ static const struct au_policy_rule observe_rules[] = {
     R("observe", c_always, AU_CAT_ACCEPTED, "observe accepts every message"),
 };
 
+/* clang-format on */
+
 struct au_policy_profile {
     const char *name;
     const char *summary;
@@ -274,10 +278,8 @@ struct au_policy_profile {
 #define TABLE(t) t, sizeof t / sizeof *t
 
 static const struct au_policy_profile profiles[] = {
-    {"gmail", "rules for all senders, permanent refusals (Gmail today)", TABLE(gmail_rules),
-     NULL},
-    {"gmail-bulk", "gmail plus the bulk-sender rules (SPF and DKIM, DMARC record, alignment, "
-                   "TLS)",
+    {"gmail", "rules for all senders, permanent refusals (Gmail today)", TABLE(gmail_rules), NULL},
+    {"gmail-bulk", "gmail plus the bulk-sender rules (SPF and DKIM, DMARC record, alignment, TLS)",
      TABLE(bulk_rules), NULL},
     {"gmail-tempfail", "the gmail-bulk rules answered with their 4xx forms (February 2024)",
      TABLE(tempfail_rules), NULL},
@@ -359,9 +361,9 @@ void au_policy_evaluate(const struct au_policy_profile *p, const struct au_polic
         out->rule = p->rules[0].name;
         out->observed_rule = would->name;
         out->observed_id = would->reply;
-        bool failed = in->dmarc == AU_RESULT_FAIL &&
-                      (in->dmarc_policy == AU_POLICY_DMARC_QUARANTINE ||
-                       in->dmarc_policy == AU_POLICY_DMARC_REJECT);
+        bool failed =
+            in->dmarc == AU_RESULT_FAIL && (in->dmarc_policy == AU_POLICY_DMARC_QUARANTINE ||
+                                            in->dmarc_policy == AU_POLICY_DMARC_REJECT);
         out->dis = failed ? AU_POLICY_DIS_QUARANTINE : AU_POLICY_DIS_NONE;
         snprintf(out->explanation, sizeof out->explanation,
                  "observe: accepted; %s would answer %d %s (rule %s: %s)", p->observe->name,
@@ -376,7 +378,7 @@ void au_policy_evaluate(const struct au_policy_profile *p, const struct au_polic
     out->accept = r->reply == AU_CAT_ACCEPTED;
     out->dis = r->dis;
     const struct au_catalog_entry *e = au_catalog_get(r->reply);
-    snprintf(out->explanation, sizeof out->explanation, "%s %s (%s): %s", out->accept ? "accepted"
-             : "refused", e->enhanced, r->name, r->why);
+    snprintf(out->explanation, sizeof out->explanation, "%s %s (%s): %s",
+             out->accept ? "accepted" : "refused", e->enhanced, r->name, r->why);
     render(r->reply, in, &out->reply);
 }
