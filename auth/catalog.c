@@ -51,6 +51,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -313,7 +314,7 @@ static const struct au_catalog_entry entries[AU_CAT__COUNT] = {
 const struct au_catalog_entry *au_catalog_get(enum au_catalog_id id)
 {
     if ((unsigned)id >= AU_CAT__COUNT)
-        id = AU_CAT_ACCEPTED; /* never reached by callers that keep the contract */
+        abort(); /* a broken invariant: ids come from the tables, never from a peer */
     return &entries[id];
 }
 

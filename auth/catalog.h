@@ -78,7 +78,7 @@ struct au_catalog_values {
     long long epoch;         /* seconds, for the 250 of an accepted message */
 };
 
-/* The entry for id (id < AU_CAT__COUNT), never NULL. */
+/* The entry for id, never NULL; an id out of range is a bug and aborts. */
 const struct au_catalog_entry *au_catalog_get(enum au_catalog_id id);
 /* The entry's short name, or "?" for an id out of range. */
 const char *au_catalog_name(enum au_catalog_id id);
