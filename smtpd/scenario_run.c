@@ -1,7 +1,8 @@
 /*
  * scenario_run - the scenario runner (see scenario_run.h).
  *
- * Public: scenario_run, scenario_result_init, scenario_result_free.
+ * Public: scenario_run, scenario_result_init, scenario_result_free,
+ * scenario_run_cleanup, scenario_run_reply_line.
  *
  * One run: the world (a DNS stub from the zone texts, files and faults, and
  * one TXT record per published key; keys made fresh or read from PEM), the
@@ -58,7 +59,6 @@
 #include "server.h"
 #include "xalloc.h"
 
-#define RUN_LINE_MAX 4096        /* one reply line */
 #define RUN_MESSAGE_MAX (64u << 20)
 #define RUN_HELO_DEFAULT "client.invalid"
 #define RUN_MSGID_DOMAIN_DEFAULT "scenario.invalid"
@@ -161,7 +161,7 @@ static void conn_init(struct conn *c, bool verbose)
     c->fd = -1;
     c->ctx = NULL;
     c->ssl = NULL;
-    au_buf_init(&c->in, SCENARIO_RUN_REPLY_MAX + RUN_LINE_MAX);
+    au_buf_init(&c->in, SCENARIO_RUN_REPLY_MAX + SCENARIO_RUN_LINE_MAX);
     au_buf_init(&c->transcript, SCENARIO_RUN_DIAG_MAX);
     c->verbose = verbose;
 }
@@ -275,7 +275,7 @@ static int conn_printf(struct conn *c, const char *fmt, ...)
 static ssize_t conn_fill(struct conn *c)
 {
     size_t avail;
-    char *p = au_buf_space(&c->in, RUN_LINE_MAX, &avail);
+    char *p = au_buf_space(&c->in, SCENARIO_RUN_LINE_MAX, &avail);
     if (p == NULL)
         return -1;
     ssize_t n;
@@ -292,17 +292,12 @@ static ssize_t conn_fill(struct conn *c)
     return n;
 }
 
-/* Appends line's words (after the codes) to words, spaces collapsed. */
-static void add_words(struct au_buf *words, const char *line, size_t n, const char *enh)
+/* Appends a line's text to words, each run of white space one space. */
+static void add_words(struct au_buf *words, const char *text, size_t n)
 {
-    size_t i = n >= 4 ? 4 : n;
-    size_t el = strlen(enh);
-    if (el > 0 && n >= i + el && memcmp(line + i, enh, el) == 0 &&
-        (n == i + el || line[i + el] == ' '))
-        i += el;
     bool space = words->len > 0;
-    for (; i < n; i++) {
-        char ch = line[i];
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[i];
         if (ch == ' ' || ch == '\t') {
             space = words->len > 0;
             continue;
@@ -312,6 +307,47 @@ static void add_words(struct au_buf *words, const char *line, size_t n, const ch
         space = false;
         (void)au_buf_putc(words, ch);
     }
+}
+
+int scenario_run_reply_line(const char *p, size_t len, struct scenario_run_line *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t scan = len < SCENARIO_RUN_LINE_MAX ? len : SCENARIO_RUN_LINE_MAX;
+    const char *nl = memchr(p, '\n', scan);
+    if (nl == NULL)
+        return len >= SCENARIO_RUN_LINE_MAX ? -1 : 0;
+    size_t n = (size_t)(nl - p);
+    out->used = n + 1;
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    out->len = n;
+    /* RFC 5321 4.2: Reply-code [ SP / "-" textstring ] CRLF, code 2yz..5yz. */
+    bool digits = n >= 3 && p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+                  p[2] >= '0' && p[2] <= '9';
+    if (!digits || (n > 3 && p[3] != ' ' && p[3] != '-'))
+        return -1;
+    out->code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    out->last = n == 3 || p[3] == ' ';
+    out->text = n > 4 ? 4 : n;
+    /* An enhanced code (RFC 3463): class "." subject "." detail, then SP or
+     * the end of the line; class is 2, 4 or 5 and agrees with the code's. */
+    size_t i = 4, j = 4, dots = 0, run = 0;
+    bool ok = n > 4;
+    for (; ok && j < n && p[j] != ' '; j++) {
+        if (p[j] == '.') {
+            ok = run > 0 && ++dots <= 2;
+            run = 0;
+        } else {
+            ok = p[j] >= '0' && p[j] <= '9' && ++run <= 3;
+        }
+    }
+    if (ok && dots == 2 && run > 0 && j - i < sizeof out->enhanced && j - i >= 5 &&
+        p[i] == p[0] && p[i + 1] == '.') {
+        memcpy(out->enhanced, p + i, j - i);
+        out->enhanced[j - i] = '\0';
+        out->text = j < n ? j + 1 : j;
+    }
+    return 1;
 }
 
 /* Reads one whole reply (every line up to the one with a space after the code). */
@@ -325,12 +361,9 @@ static void read_reply(struct conn *c, struct got *g)
     au_buf_reset(&g->words);
     bool first = true;
     for (;;) {
-        char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
-        if (nl == NULL) {
-            if (c->in.len > RUN_LINE_MAX) {
-                g->error = "a reply line longer than the runner accepts";
-                return;
-            }
+        struct scenario_run_line ln;
+        int rc = c->in.len ? scenario_run_reply_line(c->in.data, c->in.len, &ln) : 0;
+        if (rc == 0) {
             ssize_t n = conn_fill(c);
             if (n == 0) {
                 g->error = g->raw.len ? "the connection closed in the middle of a reply"
@@ -339,53 +372,39 @@ static void read_reply(struct conn *c, struct got *g)
             }
             if (n < 0) {
                 g->error = (errno == EAGAIN || errno == EWOULDBLOCK)
-                               ? "no reply within " "the I/O timeout"
+                               ? "no reply within the I/O timeout"
                                : "the connection failed while reading a reply";
                 return;
             }
             continue;
         }
-        size_t len = (size_t)(nl - c->in.data) + 1;
+        if (rc < 0) {
+            size_t shown = c->in.len < RUN_SHOWN_MAX ? c->in.len : RUN_SHOWN_MAX;
+            const char *nl = memchr(c->in.data, '\n', shown);
+            if (nl)
+                shown = (size_t)(nl - c->in.data) + 1;
+            transcript(c, "S: ", c->in.data, shown);
+            (void)au_buf_append(&g->raw, c->in.data, shown);
+            g->error = c->in.len >= SCENARIO_RUN_LINE_MAX && !nl
+                           ? "a reply line longer than the runner accepts"
+                           : "a line that is not an SMTP reply";
+            au_buf_reset(&c->in);
+            return;
+        }
         const char *line = c->in.data;
-        size_t n = len - 1;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        transcript(c, "S: ", line, n);
-        if (au_buf_append(&g->raw, line, len) < 0) {
+        transcript(c, "S: ", line, ln.len);
+        if (au_buf_append(&g->raw, line, ln.used) < 0) {
             g->error = "a reply longer than the runner accepts";
             return;
         }
-        bool shape = n >= 3 && line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
-                     line[1] <= '9' && line[2] >= '0' && line[2] <= '9' &&
-                     (n == 3 || line[3] == ' ' || line[3] == '-');
-        if (!shape) {
-            au_buf_consume(&c->in, len);
-            g->error = "a line that is not an SMTP reply";
-            return;
-        }
-        int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
         if (first) {
-            g->code = code;
-            /* The enhanced code (RFC 3463): class.subject.detail after the space. */
-            size_t i = 4, j = 4;
-            while (j < n && ((line[j] >= '0' && line[j] <= '9') || line[j] == '.'))
-                j++;
-            if (n > 4 && j > i && (j == n || line[j] == ' ') && j - i < sizeof g->enhanced &&
-                line[i] >= '2' && line[i] <= '5' && line[i + 1] == '.') {
-                int dots = 0;
-                for (size_t k = i; k < j; k++)
-                    dots += line[k] == '.';
-                if (dots == 2) {
-                    memcpy(g->enhanced, line + i, j - i);
-                    g->enhanced[j - i] = '\0';
-                }
-            }
+            g->code = ln.code;
+            memcpy(g->enhanced, ln.enhanced, sizeof g->enhanced);
             first = false;
         }
-        add_words(&g->words, line, n, g->enhanced);
-        bool last = n == 3 || line[3] == ' ';
-        au_buf_consume(&c->in, len);
-        if (last) {
+        add_words(&g->words, line + ln.text, ln.len - ln.text);
+        au_buf_consume(&c->in, ln.used);
+        if (ln.last) {
             g->ok = true;
             return;
         }
