@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ar.h"
+#include "spf_record.h"
 #include "xalloc.h"
 
 #define ASSESS_MSGID_MAX 998   /* RFC 5322 2.1.1: a line's limit */
@@ -224,7 +225,8 @@ void au_assess_decide(struct au_assess *a, const struct au_iprev *iprev)
     in.spf = au_spf_result(a->spf);
     const struct au_spf_trace *d = au_spf_decided(a->spf);
     /* Gmail's hard-fail text is for a record whose deciding term is -all. */
-    in.spf_all = in.spf == AU_RESULT_FAIL && d && d->text && strcmp(d->text, "-all") == 0;
+    in.spf_all = in.spf == AU_RESULT_FAIL && d && d->mech == AU_SPF_MECH_ALL &&
+                 d->qualifier == '-';
     in.spf_domain = au_spf_domain(a->spf);
     in.client_ip = ip;
 
@@ -258,7 +260,11 @@ void au_assess_decide(struct au_assess *a, const struct au_iprev *iprev)
         const struct au_dmarc_outcome *o = au_dmarc_outcome(a->dmarc);
         in.dmarc = o->result;
         in.dmarc_record = o->record_found;
-        in.dmarc_policy = o->record_found ? policy_of(o->policy) : AU_POLICY_DMARC_ABSENT;
+        /* A record whose p= was only implied by rua counts as "without p="
+         * (DECISIONS.md, gmail-bulk 5.7.40); its DMARC evaluation still
+         * treats it as p=none. */
+        in.dmarc_policy = o->record_found && !o->record.p_implied ? policy_of(o->policy)
+                                                                 : AU_POLICY_DMARC_ABSENT;
         in.dmarc_unsettled = o->unsettled || o->dns_temperror;
         for (size_t i = 0; i < o->rows; i++)
             if (o->row[i].passes)
