@@ -954,7 +954,9 @@ static void show_reply(struct run *run, const struct got *g)
     }
 }
 
-/* Greeting, EHLO, XCLIENT and EHLO again, STARTTLS. Returns 0 when the
+/* Greeting, EHLO, XCLIENT and EHLO again, STARTTLS and EHLO. With
+ * xclient_only (raw conversations) it stops after XCLIENT's 220, or after the
+ * TLS handshake when client.tls asks for one.  Returns 0 when the
  * conversation may go on; 1 when a refusal ended it (in *g, at *at); -1 on a
  * failure already reported. */
 static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
@@ -1000,7 +1002,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
             rc = -1;
             goto out;
         }
-        if (xclient_only)
+        /* Raw items start here, or after STARTTLS (which needs an EHLO first). */
+        if (xclient_only && !c->client.tls)
             goto out;
         conn_printf(k, "EHLO %s\r\n", helo);
         read_reply(k, g);
@@ -1036,6 +1039,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
             rc = -1;
             goto out;
         }
+        if (xclient_only)
+            goto out; /* the raw items begin with their own EHLO (RFC 3207 4.2) */
         conn_printf(k, "EHLO %s\r\n", helo);
         read_reply(k, g);
         if (!g->ok || g->code >= 400) {
