@@ -30,37 +30,36 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: authsink scenario run [OPTIONS] PATH...\n"
-            "\n"
-            "Runs scenario files (YAML, format 1; see the README's \"Write your own\n"
-            "scenario\"). A PATH is a file or a folder: every *.yaml below it, sorted.\n"
-            "Every file is loaded before anything runs; a file that cannot be loaded is\n"
-            "reported as FILE:LINE:COLUMN: message and nothing runs.\n"
-            "\n"
-            "Each scenario gets its own receiver, started in this process on a loopback\n"
-            "port and answering DNS only from the scenario's zones, faults and keys; each\n"
-            "conversation is a real SMTP connection to it (XCLIENT sets the client\n"
-            "address). Results (spf, dkim, dmarc, iprev) are read from the receiver's\n"
-            "log, headers from the stored message.\n"
-            "\n"
-            "Output: TAP 14 on standard output, a \"# \" block under each failure with what\n"
-            "was expected, what came and the receiver's whole reply, and a last line\n"
-            "\"N passed, N failed\".\n"
-            "\n"
-            "options:\n"
-            "  --target HOST:PORT   talk to a running receiver instead (it must allow\n"
-            "                       XCLIENT from this host and answer DNS from the same\n"
-            "                       zones; keys made at run time cannot be known to it,\n"
-            "                       so give such scenarios private_key_file and record)\n"
-            "  --target-log FILE    with --target: its --log file, to check results;\n"
-            "                       without it, any result expectation fails\n"
-            "  --junit FILE         also write JUnit XML, one testcase per scenario\n"
-            "  --verbose            add each conversation's transcript to the report\n"
-            "  -h, --help           this help\n"
-            "\n"
-            "exit status: 0 all passed, 1 any failed, 2 a usage error or a file that\n"
-            "could not be loaded\n");
+    fprintf(f, "usage: authsink scenario run [OPTIONS] PATH...\n"
+               "\n"
+               "Runs scenario files (YAML, format 1; see the README's \"Write your own\n"
+               "scenario\"). A PATH is a file or a folder: every *.yaml below it, sorted.\n"
+               "Every file is loaded before anything runs; a file that cannot be loaded is\n"
+               "reported as FILE:LINE:COLUMN: message and nothing runs.\n"
+               "\n"
+               "Each scenario gets its own receiver, started in this process on a loopback\n"
+               "port and answering DNS only from the scenario's zones, faults and keys; each\n"
+               "conversation is a real SMTP connection to it (XCLIENT sets the client\n"
+               "address). Results (spf, dkim, dmarc, iprev) are read from the receiver's\n"
+               "log, headers from the stored message.\n"
+               "\n"
+               "Output: TAP 14 on standard output, a \"# \" block under each failure with what\n"
+               "was expected, what came and the receiver's whole reply, and a last line\n"
+               "\"N passed, N failed\".\n"
+               "\n"
+               "options:\n"
+               "  --target HOST:PORT   talk to a running receiver instead (it must allow\n"
+               "                       XCLIENT from this host and answer DNS from the same\n"
+               "                       zones; keys made at run time cannot be known to it,\n"
+               "                       so give such scenarios private_key_file and record)\n"
+               "  --target-log FILE    with --target: its --log file, to check results;\n"
+               "                       without it, any result expectation fails\n"
+               "  --junit FILE         also write JUnit XML, one testcase per scenario\n"
+               "  --verbose            add each conversation's transcript to the report\n"
+               "  -h, --help           this help\n"
+               "\n"
+               "exit status: 0 all passed, 1 any failed, 2 a usage error or a file that\n"
+               "could not be loaded\n");
 }
 
 /* Writes s with XML's special characters escaped; control bytes other than
@@ -106,10 +105,14 @@ static int write_junit(const char *path, struct scenario **sc, struct scenario_r
     for (size_t i = 0; i < n; i++)
         total += res[i].seconds;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"authsink scenarios\" tests=\"%zu\" failures=\"%zu\" "
-               "time=\"%.3f\">\n", n, failed, total);
-    fprintf(f, "  <testsuite name=\"authsink scenarios\" tests=\"%zu\" failures=\"%zu\" "
-               "errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", n, failed, total);
+    fprintf(f,
+            "<testsuites name=\"authsink scenarios\" tests=\"%zu\" failures=\"%zu\" "
+            "time=\"%.3f\">\n",
+            n, failed, total);
+    fprintf(f,
+            "  <testsuite name=\"authsink scenarios\" tests=\"%zu\" failures=\"%zu\" "
+            "errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
+            n, failed, total);
     for (size_t i = 0; i < n; i++) {
         fputs("    <testcase classname=\"", f);
         xml_puts(f, sc[i]->path);
@@ -135,12 +138,9 @@ static int write_junit(const char *path, struct scenario **sc, struct scenario_r
 static int scenario_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'},
-        {"target-log", required_argument, NULL, 'l'},
-        {"junit", required_argument, NULL, 'j'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"target", required_argument, NULL, 't'}, {"target-log", required_argument, NULL, 'l'},
+        {"junit", required_argument, NULL, 'j'},  {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct scenario_run_opts o = {0};
     const char *junit = NULL;
@@ -191,8 +191,7 @@ static int scenario_cmd_run(int argc, char **argv)
     au_buf_init(&err, AU_BUF_NOLIMIT);
     char **files = NULL;
     size_t nfiles = 0;
-    if (scenario_collect((const char *const *)argv + optind, npaths, &files, &nfiles, &err) <
-        0) {
+    if (scenario_collect((const char *const *)argv + optind, npaths, &files, &nfiles, &err) < 0) {
         fprintf(stderr, "authsink: %s\n", err.data ? err.data : "cannot list the scenarios");
         au_buf_free(&err);
         return 2;
@@ -215,8 +214,10 @@ static int scenario_cmd_run(int argc, char **argv)
     }
     int status = 0;
     if (bad > 0) {
-        fprintf(stderr, "authsink: %zu of %zu scenario files could not be loaded; nothing was "
-                        "run\n", bad, nfiles);
+        fprintf(stderr,
+                "authsink: %zu of %zu scenario files could not be loaded; nothing was "
+                "run\n",
+                bad, nfiles);
         status = 2;
         goto out;
     }
@@ -277,8 +278,7 @@ int cmd_scenario(int argc, char **argv)
     if (argc < 2)
         fprintf(stderr, "authsink: scenario needs a subcommand: run\n");
     else
-        fprintf(stderr, "authsink: scenario: unknown subcommand '%s' (there is: run)\n",
-                argv[1]);
+        fprintf(stderr, "authsink: scenario: unknown subcommand '%s' (there is: run)\n", argv[1]);
     usage(stderr);
     return 2;
 }

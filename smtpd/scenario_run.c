@@ -63,7 +63,7 @@
 #define RUN_HELO_DEFAULT "client.invalid"
 #define RUN_MSGID_DOMAIN_DEFAULT "scenario.invalid"
 #define RUN_LOG_POLL_MS 50
-#define RUN_SHOWN_MAX 400        /* bytes of a sent line quoted in a diagnostic */
+#define RUN_SHOWN_MAX 400 /* bytes of a sent line quoted in a diagnostic */
 /* The headers signed when sign.headers is absent (spec/scenarios.md). */
 static const char *const default_signed[] = {"from", "to", "subject", "date", "message-id"};
 
@@ -85,8 +85,7 @@ static void diag(struct scenario_result *r, const char *fmt, ...)
 }
 
 /* Adds text line by line, each line indented. */
-static void diag_block(struct scenario_result *r, const char *indent, const char *text,
-                       size_t len)
+static void diag_block(struct scenario_result *r, const char *indent, const char *text, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -117,18 +116,18 @@ struct conn {
     SSL_CTX *ctx;
     SSL *ssl;
     struct au_buf in;
-    struct au_buf transcript;   /* "C: " / "S: " lines */
+    struct au_buf transcript; /* "C: " / "S: " lines */
     bool verbose;
 };
 
 /* One reply as it came. */
 struct got {
-    bool ok;                /* a whole reply came */
-    const char *error;      /* else why not */
+    bool ok;           /* a whole reply came */
+    const char *error; /* else why not */
     int code;
     char enhanced[16];
-    struct au_buf raw;      /* the lines, CRLF ends kept */
-    struct au_buf words;    /* the text after the codes, one space between */
+    struct au_buf raw;   /* the lines, CRLF ends kept */
+    struct au_buf words; /* the text after the codes, one space between */
 };
 
 static void got_init(struct got *g)
@@ -193,8 +192,8 @@ static void transcript(struct conn *c, const char *who, const char *p, size_t n)
         size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
         size_t shown = len > 0 && p[i + len - 1] == '\r' ? len - 1 : len;
         if (shown > RUN_SHOWN_MAX)
-            (void)au_buf_printf(&c->transcript, "%s%.*s... (%zu bytes)\n", who,
-                                RUN_SHOWN_MAX, p + i, shown);
+            (void)au_buf_printf(&c->transcript, "%s%.*s... (%zu bytes)\n", who, RUN_SHOWN_MAX,
+                                p + i, shown);
         else
             (void)au_buf_printf(&c->transcript, "%s%.*s\n", who, (int)shown, p + i);
         i += len + (nl ? 1 : 0);
@@ -341,8 +340,8 @@ int scenario_run_reply_line(const char *p, size_t len, struct scenario_run_line 
             ok = p[j] >= '0' && p[j] <= '9' && ++run <= 3;
         }
     }
-    if (ok && dots == 2 && run > 0 && j - i < sizeof out->enhanced && j - i >= 5 &&
-        p[i] == p[0] && p[i + 1] == '.') {
+    if (ok && dots == 2 && run > 0 && j - i < sizeof out->enhanced && j - i >= 5 && p[i] == p[0] &&
+        p[i + 1] == '.') {
         memcpy(out->enhanced, p + i, j - i);
         out->enhanced[j - i] = '\0';
         out->text = j < n ? j + 1 : j;
@@ -569,8 +568,8 @@ static void put_crlf(struct au_buf *out, const char *p, size_t n)
 static bool field_is(const char *field, const char *name)
 {
     size_t nl = strlen(name);
-    return strncasecmp(field, name, nl) == 0 && (field[nl] == ':' || field[nl] == ' ' ||
-                                                 field[nl] == '\t');
+    return strncasecmp(field, name, nl) == 0 &&
+           (field[nl] == ':' || field[nl] == ' ' || field[nl] == '\t');
 }
 
 static ssize_t msg_find(const struct msg *m, const char *name)
@@ -672,13 +671,13 @@ static void add_auto_headers(struct msg *m, time_t now)
 struct world {
     const struct scenario *s;
     struct au_dns_stub *stub;
-    EVP_PKEY **keys;           /* one per scenario key */
-    char dir[64];              /* the temporary folder, or "" */
+    EVP_PKEY **keys; /* one per scenario key */
+    char dir[64];    /* the temporary folder, or "" */
     char maildir[128], log[128];
     struct server_config cfg;
     struct server *srv;
     char host[256], port[16];
-    const char *logpath;       /* where events are read from, or NULL */
+    const char *logpath; /* where events are read from, or NULL */
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -739,8 +738,8 @@ static EVP_PKEY *pool_key(enum scenario_alg alg, unsigned bits, size_t index)
     }
     while (p->n <= index) {
         bool ed = alg == SCENARIO_ALG_ED25519_SHA256;
-        EVP_PKEY *k = au_dkim_sign_keygen(ed ? AU_DKIM_KEY_ED25519 : AU_DKIM_KEY_RSA,
-                                          ed ? 0 : bits);
+        EVP_PKEY *k =
+            au_dkim_sign_keygen(ed ? AU_DKIM_KEY_ED25519 : AU_DKIM_KEY_RSA, ed ? 0 : bits);
         if (k == NULL)
             return NULL;
         p->keys = au_xrealloc(p->keys, (p->n + 1) * sizeof *p->keys);
@@ -768,14 +767,14 @@ static int world_build(struct world *w, struct scenario_result *r)
     const struct scenario *s = w->s;
     char err[512];
     w->stub = au_dns_stub_new();
-    if (s->zone && au_dns_stub_add_zone(w->stub, s->zone, s->zone_len, "", s->path, err,
-                                        sizeof err) < 0) {
+    if (s->zone &&
+        au_dns_stub_add_zone(w->stub, s->zone, s->zone_len, "", s->path, err, sizeof err) < 0) {
         diag(r, "the zone could not be loaded: %s", err);
         return -1;
     }
     for (size_t i = 0; i < s->nfiles; i++)
-        if (au_dns_stub_add_zone(w->stub, s->files[i].text, s->files[i].len, "",
-                                 s->files[i].path, err, sizeof err) < 0) {
+        if (au_dns_stub_add_zone(w->stub, s->files[i].text, s->files[i].len, "", s->files[i].path,
+                                 err, sizeof err) < 0) {
             diag(r, "a zone file could not be loaded: %s", err);
             return -1;
         }
@@ -792,8 +791,8 @@ static int world_build(struct world *w, struct scenario_result *r)
         char name[600];
         scenario_key_name(k, name, sizeof name);
         if (k->private_key_pem) {
-            w->keys[i] = au_dkim_sign_load_key(k->private_key_pem, k->private_key_len, err,
-                                               sizeof err);
+            w->keys[i] =
+                au_dkim_sign_load_key(k->private_key_pem, k->private_key_len, err, sizeof err);
         } else {
             size_t index = 0; /* earlier keys of this scenario of the same kind */
             for (size_t j = 0; j < i; j++)
@@ -918,7 +917,7 @@ static char *ptr_name(const struct world *w, const char *ip, bool *confirmed)
 struct pending {
     size_t conv;
     char sid[SESSION_ID_MAX + 1];
-    struct got final;          /* the reply the results belong to */
+    struct got final; /* the reply the results belong to */
 };
 
 struct run {
@@ -959,8 +958,8 @@ static void show_reply(struct run *run, const struct got *g)
  * TLS handshake when client.tls asks for one.  Returns 0 when the
  * conversation may go on; 1 when a refusal ended it (in *g, at *at); -1 on a
  * failure already reported. */
-static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
-                     enum scenario_at *at, bool xclient_only)
+static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, enum scenario_at *at,
+                     bool xclient_only)
 {
     const struct scenario_conversation *c = &run->w->s->conv[i];
     char why[512];
@@ -972,8 +971,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
     bool confirmed = false;
     char *ptr = ip ? ptr_name(run->w, ip, &confirmed) : NULL;
     const char *helo = c->has_client && c->client.helo ? c->client.helo
-                       : ptr                          ? ptr
-                                                      : RUN_HELO_DEFAULT;
+                       : ptr                           ? ptr
+                                                       : RUN_HELO_DEFAULT;
     int rc = 0;
     *at = SCENARIO_AT_CONNECT;
     read_reply(k, g);
@@ -995,7 +994,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g,
                     ip, confirmed ? ptr : "[UNAVAILABLE]");
         read_reply(k, g);
         if (!g->ok || g->code != 220) {
-            conv_fail(run, i, "the receiver refused XCLIENT, so the client address %s could "
+            conv_fail(run, i,
+                      "the receiver refused XCLIENT, so the client address %s could "
                       "not be set (with --target, the receiver must allow XCLIENT from this host)",
                       ip);
             show_reply(run, g);
@@ -1082,8 +1082,8 @@ static int build_message(struct run *run, size_t ci, struct au_buf *out)
         o.selector = k->selector;
         o.hc = sg->header_canon == SCENARIO_CANON_SIMPLE ? AU_DKIM_CANON_SIMPLE
                                                          : AU_DKIM_CANON_RELAXED;
-        o.bc = sg->body_canon == SCENARIO_CANON_SIMPLE ? AU_DKIM_CANON_SIMPLE
-                                                       : AU_DKIM_CANON_RELAXED;
+        o.bc =
+            sg->body_canon == SCENARIO_CANON_SIMPLE ? AU_DKIM_CANON_SIMPLE : AU_DKIM_CANON_RELAXED;
         struct au_buf h;
         au_buf_init(&h, AU_BUF_NOLIMIT);
         if (sg->headers) {
@@ -1107,8 +1107,8 @@ static int build_message(struct run *run, size_t ci, struct au_buf *out)
         au_buf_init(&sig, AU_BUF_NOLIMIT);
         msg_render(&m, &whole);
         char err[256];
-        if (au_dkim_sign(whole.data, whole.len, run->w->keys[sg->key], &o, &sig, err,
-                         sizeof err) < 0) {
+        if (au_dkim_sign(whole.data, whole.len, run->w->keys[sg->key], &o, &sig, err, sizeof err) <
+            0) {
             char name[600];
             conv_fail(run, ci, "signing with %s (line %d) failed: %s",
                       scenario_key_name(k, name, sizeof name), sg->pos.line, err);
@@ -1295,8 +1295,8 @@ compare:
                  text_ok ? "" : ", and the text does not contain the expected words");
             show_reply(run, &final);
         }
-        bool results = e->spf >= 0 || e->dmarc >= 0 || e->iprev >= 0 || e->has_dkim ||
-                       e->nheaders > 0;
+        bool results =
+            e->spf >= 0 || e->dmarc >= 0 || e->iprev >= 0 || e->has_dkim || e->nheaders > 0;
         if (results) {
             run->pend = au_xrealloc(run->pend, (run->npend + 1) * sizeof *run->pend);
             struct pending *p = &run->pend[run->npend++];
@@ -1344,8 +1344,10 @@ static void run_raw(struct run *run, size_t i)
             if (rc == 1) {
                 char got[200];
                 got_text(&g, got, sizeof got);
-                conv_fail(run, i, "the receiver refused the set-up (greeting, EHLO) before "
-                          "the raw items: %s", got);
+                conv_fail(run, i,
+                          "the receiver refused the set-up (greeting, EHLO) before "
+                          "the raw items: %s",
+                          got);
                 show_reply(run, &g);
             }
             goto done;
@@ -1468,8 +1470,10 @@ static void check_headers(struct run *run, size_t ci, const char *stored)
     const struct scenario_expect *e = &run->w->s->conv[ci].expect;
     FILE *f = stored ? fopen(stored, "rb") : NULL;
     if (f == NULL) {
-        conv_fail(run, ci, "headers cannot be checked: %s", stored ? "the stored message cannot "
-                  "be read" : "the receiver stored no message (it was not accepted)");
+        conv_fail(run, ci, "headers cannot be checked: %s",
+                  stored ? "the stored message cannot "
+                           "be read"
+                         : "the receiver stored no message (it was not accepted)");
         if (stored)
             diag(run->r, "  file: %s (%s)", stored, strerror(errno));
         return;
@@ -1500,8 +1504,8 @@ static void check_headers(struct run *run, size_t ci, const char *stored)
         if (!found) {
             conv_fail(run, ci, "header %s", name);
             diag(run->r, "  expected: %s containing \"%s\"", name, e->headers[h].value);
-            diag(run->r, "  got:      %s", present ? "fields of that name without those words"
-                                                   : "no field of that name");
+            diag(run->r, "  got:      %s",
+                 present ? "fields of that name without those words" : "no field of that name");
             for (size_t i = 0; i < m.n; i++)
                 if (field_is(m.field[i], name))
                     diag_block(run->r, "    ", m.field[i], strlen(m.field[i]));
@@ -1519,12 +1523,14 @@ static void check_pending(struct run *run)
         size_t ci = pd->conv;
         const struct scenario_expect *e = &run->w->s->conv[ci].expect;
         if (run->w->logpath == NULL) {
-            conv_fail(run, ci, "results (spf, dkim, dmarc, iprev, headers) cannot be checked "
+            conv_fail(run, ci,
+                      "results (spf, dkim, dmarc, iprev, headers) cannot be checked "
                       "against --target without --target-log FILE (the receiver's --log)");
             continue;
         }
         if (pd->sid[0] == '\0') {
-            conv_fail(run, ci, "results cannot be checked: no reply carried a session id "
+            conv_fail(run, ci,
+                      "results cannot be checked: no reply carried a session id "
                       "(\"<id> - gsmtp\")");
             show_reply(run, &pd->final);
             continue;
@@ -1537,8 +1543,10 @@ static void check_pending(struct run *run)
             ev = find_event(run->w->logpath, pd->sid);
         }
         if (ev == NULL) {
-            conv_fail(run, ci, "results cannot be checked: the receiver's log %s has no event "
-                      "for session %s", run->w->logpath, pd->sid);
+            conv_fail(run, ci,
+                      "results cannot be checked: the receiver's log %s has no event "
+                      "for session %s",
+                      run->w->logpath, pd->sid);
             continue;
         }
         check_result(run, ci, "spf", e->spf, json_object_get(ev, "spf"));
@@ -1549,8 +1557,8 @@ static void check_pending(struct run *run)
             size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
             bool same = n == e->ndkim;
             for (size_t j = 0; same && j < n; j++)
-                same = strcmp(jstr(json_array_get(arr, j), "result"),
-                              au_result_name(e->dkim[j])) == 0;
+                same =
+                    strcmp(jstr(json_array_get(arr, j), "result"), au_result_name(e->dkim[j])) == 0;
             if (!same) {
                 struct au_buf want, got;
                 au_buf_init(&want, AU_BUF_NOLIMIT);

@@ -21,21 +21,21 @@
 #include "buf.h"
 #include "scenario.h"
 
-#define SCENARIO_RUN_IO_TIMEOUT_S 30          /* a read or write on the SMTP connection */
-#define SCENARIO_RUN_REPLY_MAX (64u * 1024)   /* bytes of one reply, all its lines */
-#define SCENARIO_RUN_LINE_MAX 4096            /* bytes of one reply line, CRLF included */
-#define SCENARIO_RUN_LOG_WAIT_MS 10000        /* --target-log: wait this long for the event */
-#define SCENARIO_RUN_DIAG_MAX (1u << 20)      /* bytes of one scenario's diagnostic */
+#define SCENARIO_RUN_IO_TIMEOUT_S 30        /* a read or write on the SMTP connection */
+#define SCENARIO_RUN_REPLY_MAX (64u * 1024) /* bytes of one reply, all its lines */
+#define SCENARIO_RUN_LINE_MAX 4096          /* bytes of one reply line, CRLF included */
+#define SCENARIO_RUN_LOG_WAIT_MS 10000      /* --target-log: wait this long for the event */
+#define SCENARIO_RUN_DIAG_MAX (1u << 20)    /* bytes of one scenario's diagnostic */
 
 struct scenario_run_opts {
-    const char *target;       /* "HOST:PORT" of a running receiver, or NULL: start one */
-    const char *target_log;   /* with target: its --log file, or NULL (results unchecked) */
-    bool verbose;             /* the diagnostic also gets every conversation's transcript */
+    const char *target;     /* "HOST:PORT" of a running receiver, or NULL: start one */
+    const char *target_log; /* with target: its --log file, or NULL (results unchecked) */
+    bool verbose;           /* the diagnostic also gets every conversation's transcript */
 };
 
 struct scenario_result {
     bool passed;
-    struct au_buf diag;       /* lines ending in "\n", without TAP's "# " */
+    struct au_buf diag; /* lines ending in "\n", without TAP's "# " */
     double seconds;
 };
 
@@ -55,12 +55,12 @@ void scenario_run(const struct scenario *s, const struct scenario_run_opts *opts
 
 /* One line of an SMTP reply, as scenario_run_reply_line parses it. */
 struct scenario_run_line {
-    size_t used;          /* bytes of the line, LF included */
-    size_t len;           /* bytes before CRLF (or a bare LF) */
-    int code;             /* 200..599 */
-    bool last;            /* a space (or nothing) after the code: the reply's last line */
-    char enhanced[16];    /* "5.7.26" when the text starts with an enhanced code, else "" */
-    size_t text;          /* offset of the text after the code(s) and one space */
+    size_t used;       /* bytes of the line, LF included */
+    size_t len;        /* bytes before CRLF (or a bare LF) */
+    int code;          /* 200..599 */
+    bool last;         /* a space (or nothing) after the code: the reply's last line */
+    char enhanced[16]; /* "5.7.26" when the text starts with an enhanced code, else "" */
+    size_t text;       /* offset of the text after the code(s) and one space */
 };
 
 /*

@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         if (rc != 1 || !has_lf || ln.used == 0 || ln.used > left ||
-            ln.used > SCENARIO_RUN_LINE_MAX || p[off + ln.used - 1] != '\n' ||
-            ln.len >= ln.used || ln.text > ln.len || ln.code < 200 || ln.code > 599)
+            ln.used > SCENARIO_RUN_LINE_MAX || p[off + ln.used - 1] != '\n' || ln.len >= ln.used ||
+            ln.text > ln.len || ln.code < 200 || ln.code > 599)
             abort();
         size_t el = strnlen(ln.enhanced, sizeof ln.enhanced);
         if (el == sizeof ln.enhanced)

@@ -23,19 +23,20 @@ struct line_case {
     int code;
     int last;
     const char *enhanced;
-    const char *text;   /* the text after the codes */
+    const char *text; /* the text after the codes */
 };
 
 static const struct line_case cases[] = {
     /* well-formed */
     {"250 2.1.0 OK id - gsmtp\r\n", 1, 250, 1, "2.1.0", "OK id - gsmtp"},
-    {"550-5.7.26 Your email has been blocked\r\n", 1, 550, 0, "5.7.26", "Your email has been blocked"},
+    {"550-5.7.26 Your email has been blocked\r\n", 1, 550, 0, "5.7.26",
+     "Your email has been blocked"},
     {"550-5.7.26 \r\n", 1, 550, 0, "5.7.26", ""},
     {"550-5.7.26  Authentication results:\r\n", 1, 550, 0, "5.7.26", " Authentication results:"},
     {"220 mx.google.com ESMTP x - gsmtp\r\n", 1, 220, 1, "", "mx.google.com ESMTP x - gsmtp"},
     {"250-SIZE 157286400\r\n", 1, 250, 0, "", "SIZE 157286400"},
-    {"354 Go ahead\n", 1, 354, 1, "", "Go ahead"},              /* bare LF tolerated */
-    {"250\r\n", 1, 250, 1, "", ""},                              /* code alone (RFC 5321 4.2) */
+    {"354 Go ahead\n", 1, 354, 1, "", "Go ahead"}, /* bare LF tolerated */
+    {"250\r\n", 1, 250, 1, "", ""},                /* code alone (RFC 5321 4.2) */
     {"250-\r\n", 1, 250, 0, "", ""},
     {"421 4.7.0 Try again later\r\n", 1, 421, 1, "4.7.0", "Try again later"},
     {"550 5.1.1\r\n", 1, 550, 1, "5.1.1", ""},
@@ -127,10 +128,11 @@ static void test_long_line(void **state)
 static void test_whole_reply(void **state)
 {
     (void)state;
-    static const char r[] = "550-5.7.26 Unauthenticated email from example.com is not accepted due to\r\n"
-                            "550-5.7.26 domain's DMARC policy.\r\n"
-                            "550 5.7.26  https://support.google.com/mail/?p=DmarcRejection id - gsmtp\r\n"
-                            "221 2.0.0 bye\r\n";
+    static const char r[] =
+        "550-5.7.26 Unauthenticated email from example.com is not accepted due to\r\n"
+        "550-5.7.26 domain's DMARC policy.\r\n"
+        "550 5.7.26  https://support.google.com/mail/?p=DmarcRejection id - gsmtp\r\n"
+        "221 2.0.0 bye\r\n";
     size_t off = 0, lines = 0;
     struct scenario_run_line ln;
     do {
