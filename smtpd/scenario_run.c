@@ -1191,7 +1191,7 @@ static void run_message(struct run *run, size_t i)
     got_init(&first_refusal);
     got_init(&final);
     enum scenario_at at = SCENARIO_AT_CONNECT;
-    bool have_final = false, reached_data = false, rcpt_refused = false;
+    bool have_final = false, rcpt_refused = false;
     bool failed_before = run->failed;
     run->failed = false;
     size_t accepted = 0;
@@ -1270,7 +1270,6 @@ static void run_message(struct run *run, size_t i)
     session_id_of(&g, sid, sizeof sid);
     got_copy(&final, &g);
     have_final = true;
-    reached_data = true;
     if (e->at == SCENARIO_AT_RCPT && rcpt_refused) {
         got_copy(&final, &first_refusal);
         at = SCENARIO_AT_RCPT;
@@ -1304,9 +1303,6 @@ compare:
             snprintf(p->sid, sizeof p->sid, "%s", sid);
             got_init(&p->final);
             got_copy(&p->final, &final);
-            if (!reached_data && e->has_dkim && e->ndkim > 0) {
-                /* No message went out, so no signature could be judged. */
-            }
         }
     }
     if (k.fd >= 0 && final.ok && final.code != 421) {
