@@ -122,6 +122,18 @@ c.eq("event clients", sorted((e["client"]["ip"], e["client"]["source"], e["clien
      [("198.51.100.7", "proxy", 40000), ("203.0.113.77", "proxy", 40002)])
 
 
+# A client that sends nothing: closed at the idle timeout, still without a word.
+srv = Server("--proxy-protocol", "--idle-timeout", "1", workdir=tempfile.mkdtemp(
+    prefix="authsink-proxy-idle-"))
+srv.start()
+try:
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    c.eq("no header within --idle-timeout: closed without a word", drain(s), b"")
+    s.close()
+finally:
+    c.eq("exit status (idle run)", srv.stop(), 0)
+
+
 # HAProxy in front, send-proxy-v2.
 def free_port():
     s = socket.socket()
