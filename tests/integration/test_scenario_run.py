@@ -8,6 +8,7 @@ Expected replies are Gmail's (shared/gmail/REFERENCE.md: T-2 for an
 unauthenticated sender, 503 5.5.1 for commands out of sequence), not our
 receiver's output. Everything listens on 127.0.0.1; DNS is a stub zone."""
 import os
+import shutil
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
@@ -209,4 +210,5 @@ p = run("run", "--target", "127.0.0.1:1", ok_raw)
 c.eq("--target nobody listening: exit 1", p.returncode, 1)
 c.true("--target nobody listening: says so", "cannot connect" in p.stdout, p.stdout)
 
+shutil.rmtree(D, ignore_errors=True)
 c.done()
