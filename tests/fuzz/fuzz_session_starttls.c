@@ -18,9 +18,7 @@
 
 #define READY "220 2.0.0 Ready to start TLS\r\n"
 
-static void on_eod(void *arg, struct session *s)
-{
-}
+static void on_eod(void *arg, struct session *s) {}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,12 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct au_buf *out = session_output(s);
         if (session_tls_pending(s)) {
             if (session_tls_active(s))
-                abort();   /* one STARTTLS per connection */
+                abort(); /* one STARTTLS per connection */
             if (out->len < sizeof READY - 1 ||
                 memcmp(out->data + out->len - (sizeof READY - 1), READY, sizeof READY - 1) != 0)
-                abort();   /* the 220 is the last thing said in plaintext */
+                abort(); /* the 220 is the last thing said in plaintext */
             if (session_read_space(s, &room) != NULL)
-                abort();   /* no input is taken before the handshake */
+                abort(); /* no input is taken before the handshake */
             session_tls_started(s);
         }
         au_buf_reset(out);
