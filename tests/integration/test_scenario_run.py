@@ -9,8 +9,10 @@ unauthenticated sender, 503 5.5.1 for commands out of sequence), not our
 receiver's output. Everything listens on 127.0.0.1; DNS is a stub zone."""
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 
 from harness import BIN, Checks, Server
@@ -209,6 +211,54 @@ with Server(profile="gmail", zone=zone) as srv:
 p = run("run", "--target", "127.0.0.1:1", ok_raw)
 c.eq("--target nobody listening: exit 1", p.returncode, 1)
 c.true("--target nobody listening: says so", "cannot connect" in p.stdout, p.stdout)
+
+# A receiver that does not offer STARTTLS, and one that answers garbage: a
+# small fake on loopback, one connection each.
+def fake_receiver(lines_for):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        f = conn.makefile("rb")
+        conn.sendall(b"220 fake ESMTP\r\n")
+        for line in f:
+            verb = line.split(b" ")[0].strip().upper()
+            reply = lines_for(verb)
+            if reply is None:
+                break
+            conn.sendall(reply)
+        conn.close()
+        srv.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return "127.0.0.1:%d" % srv.getsockname()[1]
+
+
+tls_scenario = write("tls.yaml", """\
+scenario: needs TLS
+dns:
+  files: [world.zone]
+conversations:
+  - client: {ip: 192.0.2.10, tls: true}
+    mail_from: bounce@example.com
+    rcpt_to: [alice@gmail.com]
+    message:
+      headers: [{From: news@example.com}]
+      body: hi
+    expect: {at: data, reply: 250 2.0.0}
+""")
+no_tls = {b"EHLO": b"250-fake\r\n250 PIPELINING\r\n", b"XCLIENT": b"220 fake ESMTP\r\n",
+          b"QUIT": b"221 bye\r\n"}
+p = run("run", "--target", fake_receiver(no_tls.get), tls_scenario)
+c.eq("no STARTTLS offered: exit 1", p.returncode, 1)
+c.true("no STARTTLS offered: says so", "the receiver did not offer STARTTLS" in p.stdout, p.stdout)
+
+garbage = {b"EHLO": b"HTTP/1.1 400 Bad Request\r\n"}
+p = run("run", "--target", fake_receiver(garbage.get), ok_accept)
+c.eq("garbage reply: exit 1", p.returncode, 1)
+c.true("garbage reply: says so", "a line that is not an SMTP reply" in p.stdout, p.stdout)
+c.true("garbage reply: shows the line", "HTTP/1.1 400 Bad Request" in p.stdout, p.stdout)
 
 shutil.rmtree(D, ignore_errors=True)
 c.done()
