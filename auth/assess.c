@@ -265,7 +265,8 @@ void au_assess_decide(struct au_assess *a, const struct au_iprev *iprev)
          * treats it as p=none. */
         in.dmarc_policy = o->record_found && !o->record.p_implied ? policy_of(o->policy)
                                                                  : AU_POLICY_DMARC_ABSENT;
-        in.dmarc_unsettled = o->unsettled || o->dns_temperror;
+        /* DECISIONS.md rule 3: defer only when nothing aligned passed. */
+        in.dmarc_unsettled = o->unsettled;
         for (size_t i = 0; i < o->rows; i++)
             if (o->row[i].passes)
                 in.from_aligned = true;
@@ -303,8 +304,15 @@ int au_assess_trace_headers(const struct au_assess *a, const char *authserv_id,
     }
     struct au_buf *spf = &clause[nsig], *dmarc = &clause[nsig + 1];
     au_spf_ar_clause(a->spf, spf);
-    if (a->dmarc && a->decided)
-        au_dmarc_ar_clause(a->dmarc, dmarc);
+    if (a->dmarc && a->decided) {
+        /* Delivered mail carries the disposition applied (REFERENCE.md 6:
+         * NONE or QUARANTINE); refused mail, shown by check, the policy's. */
+        enum au_dmarc_policy dis = au_dmarc_outcome(a->dmarc)->disposition;
+        if (a->verdict.accept)
+            dis = a->verdict.dis == AU_POLICY_DIS_QUARANTINE ? AU_DMARC_POLICY_QUARANTINE
+                                                             : AU_DMARC_POLICY_NONE;
+        au_dmarc_ar_clause_dis(a->dmarc, dis, dmarc);
+    }
     struct au_ar ar = {
         .authserv_id = authserv_id,
         .dkim = dkim,

@@ -309,6 +309,30 @@ static void add_row(struct au_dmarc *d, enum au_dmarc_method m, enum au_result r
         align(d, row, d->rec.adkim, "adkim");
 }
 
+/* Builds the alignment table (once); returns whether an aligned identifier
+ * passes, and in *temp whether an aligned one failed temporarily. */
+static bool table(struct au_dmarc *d, const struct au_dmarc_ids *ids, bool *temp)
+{
+    if (d->rows == NULL) {
+        size_t ndkim = ids && ids->dkim ? ids->dkim_count : 0;
+        if (ndkim > AU_DMARC_IDS_MAX)
+            ndkim = AU_DMARC_IDS_MAX;
+        d->rows = au_xcalloc(ndkim + 1, sizeof *d->rows);
+        d->row_domains = au_xcalloc(ndkim + 1, sizeof *d->row_domains);
+        add_row(d, AU_DMARC_METHOD_SPF, ids ? ids->spf : AU_RESULT_NONE,
+                ids ? ids->spf_domain : NULL);
+        for (size_t i = 0; i < ndkim; i++)
+            add_row(d, AU_DMARC_METHOD_DKIM, ids->dkim[i].result, ids->dkim[i].domain);
+    }
+    bool pass = false;
+    *temp = false;
+    for (size_t i = 0; i < d->nrows; i++) {
+        pass = pass || d->rows[i].passes;
+        *temp = *temp || (d->rows[i].aligned && d->rows[i].result == AU_RESULT_TEMPERROR);
+    }
+    return pass;
+}
+
 static void explain(struct au_dmarc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void explain(struct au_dmarc *d, const char *fmt, ...)
 {
@@ -381,6 +405,18 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
         o->record_text = d->record_text;
     }
     o->record = d->rec;
+    if (d->disc == AU_DMARC_DNS_TEMPFAIL && d->from && d->org) {
+        /* The policy is unknown, but alignment needs no DNS (relaxed by
+         * default): an aligned pass settles DMARC whatever the record says
+         * (DECISIONS.md rule 3), so only then is the message not deferred. */
+        bool temp = false;
+        if (table(d, ids, &temp)) {
+            o->unsettled = false;
+            explain(d, " An aligned identifier passes, so DMARC cannot fail.");
+        }
+        o->rows = d->nrows;
+        o->row = d->rows;
+    }
     if (d->disc != AU_DMARC_FOUND) {
         o->explanation = d->expl.data ? d->expl.data : "";
         return;
@@ -392,22 +428,10 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
     o->subdomain = d->record_domain == d->org && strcmp(d->from, d->org) != 0;
     o->policy = o->subdomain && d->rec.sp != AU_DMARC_POLICY_UNSET ? d->rec.sp : d->rec.p;
 
-    size_t ndkim = ids && ids->dkim ? ids->dkim_count : 0;
-    if (ndkim > AU_DMARC_IDS_MAX)
-        ndkim = AU_DMARC_IDS_MAX;
-    d->rows = au_xcalloc(ndkim + 1, sizeof *d->rows);
-    d->row_domains = au_xcalloc(ndkim + 1, sizeof *d->row_domains);
-    add_row(d, AU_DMARC_METHOD_SPF, ids ? ids->spf : AU_RESULT_NONE, ids ? ids->spf_domain : NULL);
-    for (size_t i = 0; i < ndkim; i++)
-        add_row(d, AU_DMARC_METHOD_DKIM, ids->dkim[i].result, ids->dkim[i].domain);
+    bool temp = false;
+    bool pass = table(d, ids, &temp);
     o->rows = d->nrows;
     o->row = d->rows;
-
-    bool pass = false, temp = false;
-    for (size_t i = 0; i < d->nrows; i++) {
-        pass = pass || d->rows[i].passes;
-        temp = temp || (d->rows[i].aligned && d->rows[i].result == AU_RESULT_TEMPERROR);
-    }
     if (pass) {
         o->result = AU_RESULT_PASS;
     } else if (temp) {
@@ -452,6 +476,12 @@ const struct au_dmarc_outcome *au_dmarc_outcome(const struct au_dmarc *d)
 
 int au_dmarc_ar_clause(const struct au_dmarc *d, struct au_buf *out)
 {
+    return au_dmarc_ar_clause_dis(d, d->out.disposition, out);
+}
+
+int au_dmarc_ar_clause_dis(const struct au_dmarc *d, enum au_dmarc_policy dis,
+                           struct au_buf *out)
+{
     const struct au_dmarc_outcome *o = &d->out;
     size_t mark = out->len;
     int rc = 0;
@@ -482,7 +512,7 @@ int au_dmarc_ar_clause(const struct au_dmarc *d, struct au_buf *out)
     enum au_dmarc_policy sp = d->rec.sp != AU_DMARC_POLICY_UNSET ? d->rec.sp : d->rec.p;
     rc = au_buf_printf(out, "dmarc=%s (p=%s sp=%s dis=%s) header.from=%s",
                        au_result_name(o->result), au_dmarc_policy_upper(d->rec.p),
-                       au_dmarc_policy_upper(sp), au_dmarc_policy_upper(o->disposition), d->from);
+                       au_dmarc_policy_upper(sp), au_dmarc_policy_upper(dis), d->from);
     if (rc < 0)
         au_buf_truncate(out, mark);
     return rc;

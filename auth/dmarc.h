@@ -122,5 +122,10 @@ const struct au_dmarc_outcome *au_dmarc_outcome(const struct au_dmarc *d);
  * when out's max is crossed.
  */
 int au_dmarc_ar_clause(const struct au_dmarc *d, struct au_buf *out);
+/* The same with the disposition the receiver applied (dis=), which may be
+ * milder than the policy asks: delivered mail never says dis=REJECT
+ * (REFERENCE.md 6). */
+int au_dmarc_ar_clause_dis(const struct au_dmarc *d, enum au_dmarc_policy dis,
+                           struct au_buf *out);
 
 #endif

@@ -524,9 +524,11 @@ static void test_temperror(void **state)
 {
     struct world *w = *state;
     struct au_dmarc_ids ids = {AU_RESULT_PASS, "tempfail.example.com", 0, NULL};
+    struct au_dmarc_ids nopass = {AU_RESULT_FAIL, "tempfail.example.com", 0, NULL};
 
-    /* The From domain's lookup times out: temperror, stop there. */
-    struct au_dmarc *d = run(w, "tempfail.example.com", &ids);
+    /* The From domain's lookup times out and nothing aligned passes:
+     * temperror, not settled (DECISIONS.md rule 3 defers). */
+    struct au_dmarc *d = run(w, "tempfail.example.com", &nopass);
     const struct au_dmarc_outcome *o = au_dmarc_outcome(d);
     assert_int_equal(o->result, AU_RESULT_TEMPERROR);
     assert_true(o->dns_temperror);
@@ -534,6 +536,17 @@ static void test_temperror(void **state)
     assert_int_equal(o->discovery, AU_DMARC_DNS_TEMPFAIL);
     assert_int_equal(w->queries, 1);
     assert_clause(d, "dmarc=temperror header.from=tempfail.example.com");
+    au_dmarc_free(d);
+
+    /* The same timeout with an aligned SPF pass: settled, whatever the
+     * record would have said (rule 3: "and nothing aligned passed"). */
+    d = run(w, "tempfail.example.com", &ids);
+    o = au_dmarc_outcome(d);
+    assert_int_equal(o->result, AU_RESULT_TEMPERROR);
+    assert_true(o->dns_temperror);
+    assert_false(o->unsettled);
+    assert_int_equal(o->rows, 1);
+    assert_true(o->row[0].passes);
     au_dmarc_free(d);
 
     /* The org domain's lookup fails (SERVFAIL, REFUSED). */
