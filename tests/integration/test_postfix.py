@@ -105,6 +105,10 @@ smtp_tls_security_level = may
 smtp_tls_loglevel = 1
 smtp_bind_address = 127.0.0.1
 smtp_connection_cache_on_demand = no
+# No DNS at all: the relay targets are literal addresses, and the client's
+# name is not looked up (tests never reach real DNS).
+smtp_dns_support_level = disabled
+smtpd_peername_lookup = no
 biff = no
 """.format(work=work, maillog=maillog, mx=mx.port, sink=sink.port))
     with open(os.path.join(work, "transport"), "w") as f:
