@@ -200,7 +200,7 @@ def main():
     if not os.path.exists(NSD):
         print("nsd is not installed: run scripts/deps --test", file=sys.stderr)
         return 1
-    failures = json_failures = 0
+    failures = json_failures = spf_cases = 0
     proc = None
     tmp = tempfile.mkdtemp(prefix="authsink-nsd-")
     try:
@@ -236,6 +236,23 @@ def main():
               f"{out.splitlines()[0] if out else '(nothing)'} after {took:.2f}s")
         failures += not ok
 
+        # SPF (issue 3's done-condition): check_host through the stub and
+        # through NSD with the same zone gives the same result and words.
+        # RFC 7208: 192.0.2.1 is in ip4:192.0.2.0/24 (pass); 198.51.100.1 is
+        # not (-all: fail).
+        spf_cases = 0
+        for ip, want in (("192.0.2.1", "pass"), ("198.51.100.1", "fail")):
+            args = [AUTHSINK, "spf", "--ip", ip, "--mail-from", "a@example.com"]
+            stub = subprocess.run(args + zone, capture_output=True, text=True,
+                                  timeout=30).stdout
+            real = subprocess.run(args + ["--resolver", server], capture_output=True,
+                                  text=True, timeout=30).stdout
+            ok = stub == real and stub.splitlines()[:1] == [want]
+            print(f"{'ok  ' if ok else 'FAIL'} spf {ip}: stub {stub.splitlines()[:1]} "
+                  f"real {real.splitlines()[:1]}")
+            failures += not ok
+            spf_cases += 1
+
         # The stub's fault gives the same words.
         out = lookup("www.example.com", "A", *zone, "--dns-fault",
                      "www.example.com/A=timeout")
@@ -245,7 +262,7 @@ def main():
     finally:
         stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
-    total = len(CASES) + 2
+    total = len(CASES) + 2 + spf_cases
     print(f"{total - failures}/{total} passed; --json differed in {json_failures} of "
           f"{len(CASES)}")
     return 1 if failures or json_failures else 0
