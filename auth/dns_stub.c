@@ -26,6 +26,7 @@
  * XXX: $INCLUDE is refused: this module reads no files.
  */
 #include "dns_stub.h"
+#include "dns_wire.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -301,27 +302,6 @@ struct parse_state {
     uint32_t neg_ttl;
 };
 
-/* A dname rdf as a presentation name without the trailing dot. */
-static int rdf_name(const ldns_rdf *rdf, char out[AU_DNS_NAME_MAX + 1])
-{
-    if (rdf == NULL || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
-        return -1;
-    char *s = ldns_rdf2str(rdf);
-    if (s == NULL)
-        return -1;
-    size_t len = strlen(s);
-    if (len > 0 && s[len - 1] == '.')
-        len--;
-    int rc = -1;
-    if (len <= AU_DNS_NAME_MAX) {
-        memcpy(out, s, len);
-        out[len] = '\0';
-        rc = 0;
-    }
-    free(s);
-    return rc;
-}
-
 static int convert_rr(const ldns_rr *lr, struct stub_rr *r, const char **why)
 {
     memset(r, 0, sizeof *r);
@@ -350,13 +330,13 @@ static int convert_rr(const ldns_rr *lr, struct stub_rr *r, const char **why)
     case LDNS_RR_TYPE_PTR:
     case LDNS_RR_TYPE_CNAME:
     case LDNS_RR_TYPE_NS:
-        if (rdf_name(f0, name) < 0)
+        if (au_dns_wire_name(f0, name) < 0)
             goto bad;
         r->name = au_xstrdup(name);
         break;
     case LDNS_RR_TYPE_MX:
         if (ldns_rr_rd_count(lr) != 2 || ldns_rdf_size(f0) != 2 ||
-            rdf_name(ldns_rr_rdf(lr, 1), name) < 0)
+            au_dns_wire_name(ldns_rr_rdf(lr, 1), name) < 0)
             goto bad;
         r->pref = ldns_rdf2native_int16(f0);
         r->name = au_xstrdup(name);
@@ -532,7 +512,7 @@ int au_dns_stub_add_zone(struct au_dns_stub *s, const char *text, size_t len,
         struct stub_rr r;
         if (ldns_rr_get_class(lr) != LDNS_RR_CLASS_IN)
             why = "only class IN is supported";
-        else if (rdf_name(ldns_rr_owner(lr), owner) < 0 || norm_name(owner, key) < 0)
+        else if (au_dns_wire_name(ldns_rr_owner(lr), owner) < 0 || norm_name(owner, key) < 0)
             why = "bad owner name";
         else if (convert_rr(lr, &r, &why) == 0) {
             if (ldns_rr_get_type(lr) == LDNS_RR_TYPE_SOA && !ps.have_soa) {

@@ -110,8 +110,7 @@ int au_dns_wire_answers(const uint8_t *query, size_t qlen, const uint8_t *resp, 
     return memcmp(query + i, resp + i, 4) == 0;
 }
 
-/* A dname as a presentation name without the trailing dot; -1 if too long. */
-static int dname_str(const ldns_rdf *rdf, char out[AU_DNS_NAME_MAX + 1])
+int au_dns_wire_name(const ldns_rdf *rdf, char out[AU_DNS_NAME_MAX + 1])
 {
     if (rdf == NULL || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
         return -1;
@@ -151,14 +150,14 @@ static int add_record(struct au_dns_builder *b, const ldns_rr *rr)
         au_dns_builder_add_aaaa(b, ttl, ldns_rdf_data(f0));
         return 0;
     case AU_DNS_MX:
-        if (n != 2 || ldns_rdf_size(f0) != 2 || dname_str(ldns_rr_rdf(rr, 1), name) < 0)
+        if (n != 2 || ldns_rdf_size(f0) != 2 || au_dns_wire_name(ldns_rr_rdf(rr, 1), name) < 0)
             return -1;
         au_dns_builder_add_mx(b, ttl, ldns_rdf2native_int16(f0), name);
         return 0;
     case AU_DNS_NS:
     case AU_DNS_CNAME:
     case AU_DNS_PTR:
-        if (n != 1 || dname_str(f0, name) < 0)
+        if (n != 1 || au_dns_wire_name(f0, name) < 0)
             return -1;
         au_dns_builder_add_name(b, type, ttl, name);
         return 0;
@@ -273,7 +272,7 @@ static struct au_dns_answer *convert(const ldns_pkt *p, const struct au_dns_quer
             au_dns_answer_unref(au_dns_builder_finish(b));
             return au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "CNAME loop");
         }
-        if (dname_str(ldns_rr_rdf(link, 0), cname) < 0) {
+        if (au_dns_wire_name(ldns_rr_rdf(link, 0), cname) < 0) {
             au_dns_answer_unref(au_dns_builder_finish(b));
             return au_dns_answer_status(AU_DNS_MALFORMED, 0, "bad record data");
         }

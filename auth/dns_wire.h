@@ -11,6 +11,8 @@
 
 #include "dns.h"
 
+struct ldns_struct_rdf;
+
 #define AU_DNS_WIRE_EDNS_SIZE 1232   /* our EDNS0 UDP payload (DNS flag day 2020) */
 #define AU_DNS_WIRE_QUERY_MAX 512    /* a query always fits in this */
 #define AU_DNS_WIRE_MAX 65535        /* the largest message (TCP length prefix) */
@@ -47,5 +49,9 @@ int au_dns_wire_truncated(const uint8_t *resp, size_t rlen);
  */
 struct au_dns_answer *au_dns_answer_from_wire(const uint8_t *pkt, size_t len,
                                               const struct au_dns_query *q);
+
+/* A dname rdf of ldns in presentation form without the trailing dot, into out.
+ * Returns 0, or -1 when it is no dname or longer than AU_DNS_NAME_MAX. */
+int au_dns_wire_name(const struct ldns_struct_rdf *rdf, char out[AU_DNS_NAME_MAX + 1]);
 
 #endif
