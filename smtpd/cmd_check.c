@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "assess.h"
+#include "cli_util.h"
 #include "cmd.h"
 #include "dns_opts.h"
 #include "psl_load.h"
@@ -74,70 +75,21 @@ static void usage(FILE *f)
             dns_opts_help);
 }
 
-/* Epoch seconds, or RFC 3339 ("2026-11-26T08:00:00Z", "...+01:00"). */
-static int parse_time(const char *s, int64_t *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s && *end == '\0' && v >= 0) {
-        *out = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (rest == NULL)
-        return -1;
-    if (*rest == '.') {
-        rest++;
-        while (*rest >= '0' && *rest <= '9')
-            rest++;
-    }
-    long off = 0;
-    if (*rest == 'Z' || *rest == 'z') {
-        rest++;
-    } else if (*rest == '+' || *rest == '-') {
-        int hh, mm;
-        if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
-            return -1;
-        off = (hh * 3600L + mm * 60L) * (*rest == '-' ? -1 : 1);
-        rest += 6;
-    } else {
-        return -1;
-    }
-    if (*rest != '\0')
-        return -1;
-    *out = (int64_t)timegm(&tm) - off;
-    return 0;
-}
-
 /* Reads the message, line ends made CRLF as on the wire. */
 static int read_message(const char *path, struct au_buf *out)
 {
-    FILE *f = stdin;
-    if (path && strcmp(path, "-") != 0) {
-        f = fopen(path, "rb");
-        if (f == NULL) {
-            fprintf(stderr, "authsink: cannot read %s: %m\n", path);
-            return -1;
-        }
-    }
-    int c, prev = 0;
-    while ((c = getc(f)) != EOF) {
-        if (c == '\n' && prev != '\r' && au_buf_putc(out, '\r') < 0)
-            goto big;
-        if (au_buf_putc(out, (char)c) < 0)
-            goto big;
-        prev = c;
-    }
-    if (f != stdin)
-        fclose(f);
-    return 0;
-big:
-    fprintf(stderr, "authsink: the message is larger than %zu bytes\n", out->max);
-    if (f != stdin)
-        fclose(f);
-    return -1;
+    size_t len, n;
+    bool bare;
+    char *raw = cli_read_all(path, &len);
+    if (raw == NULL)
+        return -1;
+    char *crlf = cli_to_crlf(raw, len, &n, &bare);
+    free(raw);
+    int rc = au_buf_append(out, crlf, n);
+    free(crlf);
+    if (rc < 0)
+        fprintf(stderr, "authsink: the message is larger than %zu bytes\n", out->max);
+    return rc;
 }
 
 /* The address in the first From field, for the default envelope sender. */
@@ -205,7 +157,7 @@ int cmd_check(int argc, char **argv)
             profile_name = optarg;
             break;
         case OPT_NOW:
-            if (parse_time(optarg, &now) < 0) {
+            if (cli_parse_time(optarg, &now) < 0) {
                 fprintf(stderr, "authsink: --now: '%s' is neither epoch seconds nor RFC 3339\n",
                         optarg);
                 return 2;

@@ -9,7 +9,7 @@
  * ends are taken as CRLF (a file edited on Unix); sign prints the message
  * back with the line ends it came with.
  *
- * Limits: MESSAGE_MAX bytes of message.
+ * Limits: CLI_MESSAGE_MAX bytes of message (cli_util.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli_util.h"
 #include "cmd.h"
 #include "dkim.h"
 #include "dkim_sign.h"
@@ -29,92 +30,6 @@
 #include "msg.h"
 #include "xalloc.h"
 
-#define MESSAGE_MAX (64u << 20) /* bytes of message read by sign and verify */
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    struct au_buf b;
-    au_buf_init(&b, MESSAGE_MAX);
-    char tmp[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        rc = au_buf_append(&b, tmp, n);
-    bool err = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (rc < 0 || err) {
-        fprintf(stderr, "authsink: %s: %s\n", path ? path : "stdin",
-                rc < 0 ? "message too large" : "read error");
-        au_buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return au_buf_detach(&b);
-}
-
-/* Bare LF becomes CRLF. Sets *had_bare_lf. */
-static char *to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf)
-{
-    struct au_buf b;
-    au_buf_init(&b, AU_BUF_NOLIMIT);
-    au_buf_reserve(&b, len + len / 16);
-    *had_bare_lf = false;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-            au_buf_putc(&b, '\r');
-            *had_bare_lf = true;
-        }
-        au_buf_putc(&b, p[i]);
-    }
-    *outlen = b.len;
-    return au_buf_detach(&b);
-}
-
-/* Epoch seconds, or RFC 3339 (YYYY-MM-DDTHH:MM:SS with Z or +HH:MM). */
-static int parse_time(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s && *end == '\0' && errno == 0 && v >= 0) {
-        *out = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int n = 0;
-    if (sscanf(s, "%d-%d-%d%*1[Tt ]%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6)
-        return -1;
-    const char *z = s + n;
-    if (*z == '.')
-        for (z++; *z >= '0' && *z <= '9'; z++)
-            ;
-    long off = 0;
-    int oh, om;
-    if (*z == 'Z' || *z == 'z')
-        z++;
-    else if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2) {
-        off = (oh * 3600L + om * 60L) * (*z == '-' ? -1 : 1);
-        z += 6;
-    } else
-        return -1;
-    if (*z != '\0')
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = (int64_t)t - off;
-    return 0;
-}
 
 static int write_file(const char *path, const char *data, size_t len, int mode_private)
 {
@@ -330,7 +245,7 @@ static int sign(int argc, char **argv)
             expire = optarg;
             break;
         case 'n':
-            if (parse_time(optarg, &o.now) < 0) {
+            if (cli_parse_time(optarg, &o.now) < 0) {
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
                 return 2;
             }
@@ -356,9 +271,9 @@ static int sign(int argc, char **argv)
     }
     if (expire) {
         int64_t t;
-        if (expire[0] == '+' && parse_time(expire + 1, &t) == 0)
+        if (expire[0] == '+' && cli_parse_time(expire + 1, &t) == 0)
             o.expire = o.now + t;
-        else if (parse_time(expire, &t) == 0)
+        else if (cli_parse_time(expire, &t) == 0)
             o.expire = t;
         else {
             fprintf(stderr, "authsink: bad --expire '%s'\n", expire);
@@ -368,7 +283,7 @@ static int sign(int argc, char **argv)
     }
     o.headers = headers;
     size_t klen, len, clen;
-    char *ktext = read_all(keyfile, &klen);
+    char *ktext = cli_read_all(keyfile, &klen);
     if (ktext == NULL) {
         free(headers);
         return 1;
@@ -381,14 +296,14 @@ static int sign(int argc, char **argv)
         free(headers);
         return 1;
     }
-    char *raw = read_all(argc > optind ? argv[optind] : NULL, &len);
+    char *raw = cli_read_all(argc > optind ? argv[optind] : NULL, &len);
     if (raw == NULL) {
         EVP_PKEY_free(key);
         free(headers);
         return 1;
     }
     bool bare;
-    char *msg = to_crlf(raw, len, &clen, &bare);
+    char *msg = cli_to_crlf(raw, len, &clen, &bare);
     struct au_buf out;
     au_buf_init(&out, AU_BUF_NOLIMIT);
     int rc = au_dkim_sign(msg, clen, key, &o, &out, err, sizeof err);
@@ -455,7 +370,7 @@ static int verify(int argc, char **argv)
         char *end;
         switch (c) {
         case O_NOW:
-            if (parse_time(optarg, &now) < 0) {
+            if (cli_parse_time(optarg, &now) < 0) {
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
                 return 2;
             }
@@ -497,11 +412,11 @@ static int verify(int argc, char **argv)
         return 2;
     }
     size_t len, clen;
-    char *raw = read_all(argc > optind ? argv[optind] : NULL, &len);
+    char *raw = cli_read_all(argc > optind ? argv[optind] : NULL, &len);
     if (raw == NULL)
         return 1;
     bool bare;
-    char *msg = to_crlf(raw, len, &clen, &bare);
+    char *msg = cli_to_crlf(raw, len, &clen, &bare);
     free(raw);
     struct dns_sync *dns = dns_sync_new(&dopts);
     if (dns == NULL) {

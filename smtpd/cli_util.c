@@ -1,0 +1,100 @@
+/*
+ * cli_util - shared pieces of the subcommands (see cli_util.h).
+ *
+ * Public: cli_read_all, cli_to_crlf, cli_parse_time.
+ */
+#include "cli_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+char *cli_read_all(const char *path, size_t *len)
+{
+    FILE *f = (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct au_buf b;
+    au_buf_init(&b, CLI_MESSAGE_MAX);
+    char tmp[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        rc = au_buf_append(&b, tmp, n);
+    bool err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (rc < 0 || err) {
+        fprintf(stderr, "authsink: %s: %s\n", path ? path : "stdin",
+                rc < 0 ? "message too large" : "read error");
+        au_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return au_buf_detach(&b);
+}
+
+/* Bare LF becomes CRLF. Sets *had_bare_lf. */
+char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf)
+{
+    struct au_buf b;
+    au_buf_init(&b, AU_BUF_NOLIMIT);
+    au_buf_reserve(&b, len + len / 16);
+    *had_bare_lf = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+            au_buf_putc(&b, '\r');
+            *had_bare_lf = true;
+        }
+        au_buf_putc(&b, p[i]);
+    }
+    *outlen = b.len;
+    return au_buf_detach(&b);
+}
+
+/* Epoch seconds, or RFC 3339 (YYYY-MM-DDTHH:MM:SS with Z or +HH:MM). */
+int cli_parse_time(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s && *end == '\0' && errno == 0 && v >= 0) {
+        *out = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0;
+    if (sscanf(s, "%d-%d-%d%*1[Tt ]%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return -1;
+    const char *z = s + n;
+    if (*z == '.')
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            ;
+    long off = 0;
+    int oh, om;
+    if (*z == 'Z' || *z == 'z')
+        z++;
+    else if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2) {
+        off = (oh * 3600L + om * 60L) * (*z == '-' ? -1 : 1);
+        z += 6;
+    } else
+        return -1;
+    if (*z != '\0')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *out = (int64_t)t - off;
+    return 0;
+}
+

@@ -1,0 +1,24 @@
+/*
+ * cli_util - what the subcommands share: reading a message as a file or from
+ * standard input, line ends made CRLF as on the wire, and reading a time.
+ */
+#ifndef SMTPD_CLI_UTIL_H
+#define SMTPD_CLI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_MESSAGE_MAX (64u << 20) /* bytes of a message read by a subcommand */
+
+/* Reads all of path (NULL or "-": standard input), at most CLI_MESSAGE_MAX
+ * bytes. Returns a malloc'd buffer (NUL after len bytes), or NULL with the
+ * reason printed. */
+char *cli_read_all(const char *path, size_t *len);
+/* A copy of p where every bare LF is CRLF; *had_bare_lf tells whether any was. */
+char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf);
+/* Epoch seconds, or RFC 3339 ("2026-11-26T08:00:00Z", "...+01:00").
+ * Returns 0, or -1 when s is neither. */
+int cli_parse_time(const char *s, int64_t *out);
+
+#endif
