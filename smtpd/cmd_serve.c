@@ -451,5 +451,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "authsink: --tls-cert and --tls-key go together\n");
         return 2;
     }
+    if (server_config_check(&cfg) < 0)
+        return 2;
     return server_run(&cfg);
 }

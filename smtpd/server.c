@@ -1386,6 +1386,33 @@ static void server_free(struct server *srv)
     free(srv);
 }
 
+int server_config_check(struct server_config *cfg)
+{
+    struct server *srv = au_xcalloc(1, sizeof *srv);
+    srv->cfg = cfg;
+    int rc = 0;
+    for (size_t i = 0; i < cfg->nxclient_from && rc == 0; i++) {
+        struct cidr c;
+        if (parse_cidr(cfg->xclient_from[i], &c) < 0) {
+            fprintf(stderr, "authsink: --xclient-from %s: not an address or CIDR\n",
+                    cfg->xclient_from[i]);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < cfg->nlisten && rc == 0; i++) {
+        struct sockaddr_storage ss;
+        if (parse_listen(cfg->listen[i], &ss) < 0) {
+            fprintf(stderr, "authsink: --listen %s: expected ADDR:PORT or [ADDR]:PORT\n",
+                    cfg->listen[i]);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && map_setup(srv) < 0)
+        rc = -1;
+    free(srv);
+    return rc;
+}
+
 struct server *server_start(struct server_config *cfg)
 {
     struct server *srv = au_xcalloc(1, sizeof *srv);

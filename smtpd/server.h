@@ -68,6 +68,9 @@ int server_run(struct server_config *cfg);
  * does, waits for the workers, and frees everything.
  */
 struct server;
+/* Checks what can be checked without starting (addresses, CIDRs, maps).
+ * Returns 0, or -1 with the reason printed: a usage error. */
+int server_config_check(struct server_config *cfg);
 struct server *server_start(struct server_config *cfg);
 unsigned server_port(const struct server *srv, size_t i);
 void server_stop(struct server *srv);

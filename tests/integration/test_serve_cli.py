@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-from harness import BIN, Checks, Server, connect, read_reply
+from harness import BIN, LOOPBACK_ZONE, Checks, Server, connect, read_reply
 
 c = Checks("serve_cli")
 
@@ -23,9 +23,21 @@ for opt in ("--listen", "--hostname", "--maildir", "--log", "--accept-domain", "
 c.eq("--version", run("serve", "--version").stdout.startswith("authsink "), True)
 p = run("serve", "--bogus")
 c.eq("unknown option: exit 2", p.returncode, 2)
+# spec/cli.md: 2 for a usage error (a value that cannot be right), 1 for a
+# failure (a right value that does not work here).
 p = run("serve", "--listen", "nonsense")
-c.eq("bad --listen: exit 1", p.returncode, 1)
+c.eq("bad --listen: exit 2", p.returncode, 2)
 c.true("bad --listen says why", "--listen nonsense" in p.stderr, p.stderr)
+p = run("serve", "--client-ip-map", "127.0.0.1=not-an-address")
+c.eq("bad --client-ip-map: exit 2", p.returncode, 2)
+busy = socket.socket()
+busy.bind(("127.0.0.1", 0))
+busy.listen(1)
+p = run("serve", "--listen", "127.0.0.1:%d" % busy.getsockname()[1], "--zone", LOOPBACK_ZONE,
+        "--maildir", "none")
+c.eq("a port in use: exit 1", p.returncode, 1)
+c.true("a port in use says why", "cannot listen" in p.stderr, p.stderr)
+busy.close()
 p = run("serve", "--rcpt-max", "0")
 c.eq("out-of-range limit: exit 2", p.returncode, 2)
 p = run("serve", "--profile", "yahoo")
