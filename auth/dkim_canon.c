@@ -14,8 +14,10 @@
  * dropped and we only learn they were trailing when the body ends; a CR at
  * the end of a chunk is held until the next byte says whether it begins a
  * CRLF.  Only CRLF is a line end here: a bare CR or LF is content, as the
- * RFC defines lines on CRLF.  The canonical bytes are staged in a small
- * array so that the hash sees few, large updates.
+ * RFC defines lines on CRLF.  A relaxed body is mostly left as it is, so
+ * it is scanned eight bytes at a time for the few places that change, and
+ * the runs between them are copied whole.  The canonical bytes are staged
+ * in a small array so that the hash sees few, large updates.
  *
  * Limits: AU_DKIM_CANON_STAGE bytes staged; l= cuts the output, while the
  * full canonical length is still counted (a signature with l= beyond the
@@ -210,96 +212,124 @@ static void feed_simple(struct au_dkim_body_canon *c, const char *p, size_t n)
     }
 }
 
-/* relaxed: CR, SP and HTAB are special; the rest is copied byte by byte
- * straight into the stage.  The state lives in locals for the loop: stores
- * into the stage are char stores, which the compiler must assume alias
- * the struct, so fields would be reloaded for every byte. */
-#define EMIT(ch)                                                                                   \
-    do {                                                                                           \
-        st[k++] = (ch);                                                                            \
-        if (k == AU_DKIM_CANON_STAGE) {                                                            \
-            c->staged = k;                                                                         \
-            flush_stage(c);                                                                        \
-            k = 0;                                                                                 \
-        }                                                                                          \
-    } while (0)
+/*
+ * relaxed: most of a body comes out exactly as it goes in, so the work is
+ * finding where it does not.  From a clean state (no CR, WSP or line end
+ * held back) a byte is copied as it is unless it is
+ *   - HTAB (it becomes SP, or goes),
+ *   - SP followed by SP, HTAB or CR (a run to shorten, or WSP that may end
+ *     a line),
+ *   - CR, unless LF and then a byte other than SP, HTAB or CR follow (a
+ *     line end may be trailing, or end a line of nothing but WSP).
+ * relaxed_verbatim measures such a run, eight bytes at a time, and the run
+ * is copied whole; the byte that ends it goes through the state machine of
+ * relaxed_byte, which hands back to the fast path once the state is clean.
+ * A byte whose lookahead lies beyond the chunk ends the run too: the state
+ * machine holds it until the next chunk says what it was.
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
 
-/* 1 for the bytes relaxed body canonicalization treats specially. */
-static const unsigned char relaxed_special[256] = {['\r'] = 1, [' '] = 1, ['\t'] = 1};
+/* The high bit of each byte of x that is below b (1 <= b <= 0x80), none
+ * elsewhere.  Exact per byte: the sum of the low seven bits and 0x80 - b
+ * stays within its byte, so no carry reaches a neighbour. */
+static inline uint64_t bytes_below(uint64_t x, unsigned b)
+{
+    return ~(((x & ~HIGHS) + ONES * (0x80 - b)) | x) & HIGHS;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x); /* unaligned and aliasing-safe; compiles to one load */
+    return x;
+}
+
+static inline bool is_wsp_or_cr(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* Whether p[j] is copied as it is from a clean state (see above). */
+static inline bool relaxed_keeps(const char *p, size_t n, size_t j)
+{
+    switch (p[j]) {
+    case '\t':
+        return false;
+    case ' ':
+        return j + 1 < n && !is_wsp_or_cr(p[j + 1]);
+    case '\r':
+        return j + 2 < n && p[j + 1] == '\n' && !is_wsp_or_cr(p[j + 2]);
+    default:
+        return true;
+    }
+}
+
+/* The length of the prefix of p that relaxed canonicalization copies as it
+ * is, from a clean state.  Words with no control byte and no SP before a
+ * byte <= SP are passed whole; the rare others are looked at byte by byte. */
+static size_t relaxed_verbatim(const char *p, size_t n)
+{
+    size_t j = 0;
+    while (j + 10 <= n) { /* a word and the two bytes CR looks ahead */
+        uint64_t x = load8(p + j), y = load8(p + j + 1);
+        uint64_t odd =
+            bytes_below(x, 0x20) | (bytes_below(x ^ (ONES * ' '), 1) & bytes_below(y, 0x21));
+        if (odd == 0) {
+            j += 8;
+            continue;
+        }
+        for (size_t end = j + 8; j < end; j++)
+            if (!relaxed_keeps(p, n, j))
+                return j;
+    }
+    while (j < n && relaxed_keeps(p, n, j))
+        j++;
+    return j;
+}
+
+/* One byte through the relaxed state machine. */
+static void relaxed_byte(struct au_dkim_body_canon *c, char ch)
+{
+    if (c->cr_pending) {
+        c->cr_pending = false;
+        if (ch == '\n') {
+            c->wsp_pending = false; /* WSP at the end of a line goes */
+            c->crlf_pending++;
+            return;
+        }
+        release(c); /* a bare CR is content */
+        c->any = true;
+        put1(c, '\r');
+    }
+    if (ch == '\r') {
+        c->cr_pending = true;
+    } else if (ch == ' ' || ch == '\t') {
+        c->wsp_pending = true;
+    } else {
+        release(c);
+        c->any = true;
+        put1(c, ch);
+    }
+}
 
 static void feed_relaxed(struct au_dkim_body_canon *c, const char *p, size_t n)
 {
-    char *st = c->stage;
-    size_t k = c->staged;
-    bool cr = c->cr_pending, wsp = c->wsp_pending, any = c->any;
-    uint64_t crlf = c->crlf_pending;
     size_t i = 0;
     while (i < n) {
-        if (!(cr | wsp) && crlf == 0) {
-            /* The common case: ordinary bytes, scanned and copied in one
-             * pass (runs are words: too short for memcpy to pay). */
-            size_t room = AU_DKIM_CANON_STAGE - k;
-            size_t lim = n - i < room ? n : i + room, from = i;
-            while (i < lim && !relaxed_special[(unsigned char)p[i]])
-                st[k++] = p[i++];
-            if (i > from)
-                any = true;
-            if (k == AU_DKIM_CANON_STAGE) {
-                c->staged = k;
-                flush_stage(c);
-                k = 0;
+        if (!c->cr_pending && !c->wsp_pending && c->crlf_pending == 0) {
+            size_t k = relaxed_verbatim(p + i, n - i);
+            if (k > 0) {
+                put(c, p + i, k);
+                c->any = true;
+                i += k;
+                if (i == n)
+                    break;
             }
-            if (i == n)
-                break;
-            if (relaxed_special[(unsigned char)p[i]] == 0)
-                continue; /* the stage was full */
         }
-        char ch = p[i++];
-        if (cr) {
-            cr = false;
-            if (ch == '\n') {
-                wsp = false; /* WSP at the end of a line goes */
-                crlf++;
-                continue;
-            }
-            for (; crlf > 0; crlf--) {
-                EMIT('\r');
-                EMIT('\n');
-            }
-            if (wsp) {
-                EMIT(' ');
-                wsp = false;
-            }
-            any = true;
-            EMIT('\r');
-        }
-        if (ch == '\r') {
-            cr = true;
-        } else if (ch == ' ' || ch == '\t') {
-            wsp = true;
-        } else {
-            if (crlf | wsp) {
-                for (; crlf > 0; crlf--) {
-                    EMIT('\r');
-                    EMIT('\n');
-                }
-                if (wsp) {
-                    EMIT(' ');
-                    wsp = false;
-                }
-            }
-            any = true;
-            EMIT(ch);
-        }
+        relaxed_byte(c, p[i++]);
     }
-    c->staged = k;
-    c->cr_pending = cr;
-    c->wsp_pending = wsp;
-    c->any = any;
-    c->crlf_pending = crlf;
 }
-
-#undef EMIT
 
 void au_dkim_body_canon_feed(struct au_dkim_body_canon *c, const char *p, size_t n)
 {

@@ -3,8 +3,12 @@
  * 3.4).  Invariants: any chunking gives the same canonical body; relaxed
  * output never holds WSP before CRLF nor two WSP in a row; both forms end
  * in CRLF when not empty; l= cuts exactly; a relaxed header is lowercase
- * up to its colon and ends in CRLF.
+ * up to its colon and ends in CRLF.  The streaming body canonicalizer is
+ * also checked against a model written from RFC 6376 3.4.3 and 3.4.4 the
+ * slow, obvious way: split on CRLF, reduce each line, drop empty lines at
+ * the end, put CRLF back after each.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +33,44 @@ static void body(enum au_dkim_canon c, const char *p, size_t n, size_t chunk, ui
     *total = bc.total;
 }
 
+/* The model: lines are what CRLF separates (a bare CR or LF is content);
+ * relaxed turns each WSP run into one SP and drops WSP at the end of each
+ * line; both drop empty lines at the end; simple makes an empty body one
+ * CRLF. */
+static void model(enum au_dkim_canon c, const char *p, size_t n, struct au_buf *out)
+{
+    au_buf_init(out, AU_BUF_NOLIMIT);
+    size_t keep = 0; /* out's length after the last non-empty line */
+    size_t start = 0;
+    for (;;) {
+        size_t end = start;
+        while (end < n && !(p[end] == '\r' && end + 1 < n && p[end + 1] == '\n'))
+            end++;
+        size_t line = out->len;
+        for (size_t i = start; i < end; i++) {
+            bool wsp = p[i] == ' ' || p[i] == '\t';
+            if (c == AU_DKIM_CANON_SIMPLE || !wsp) {
+                au_buf_putc(out, p[i]);
+                continue;
+            }
+            while (i + 1 < end && (p[i + 1] == ' ' || p[i + 1] == '\t'))
+                i++;
+            if (i + 1 < end)
+                au_buf_putc(out, ' ');
+        }
+        bool empty = out->len == line;
+        au_buf_append(out, "\r\n", 2);
+        if (!empty)
+            keep = out->len;
+        if (end >= n)
+            break;
+        start = end + 2;
+    }
+    au_buf_truncate(out, keep);
+    if (c == AU_DKIM_CANON_SIMPLE && keep == 0)
+        au_buf_append(out, "\r\n", 2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -47,6 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (whole.len != part.len || t1 != whole.len || t2 != t1 || t3 != t1 ||
             (whole.len && memcmp(whole.data, part.data, whole.len) != 0))
             abort();
+        struct au_buf ref;
+        model((enum au_dkim_canon)c, p, n, &ref);
+        if (ref.len != whole.len || (ref.len && memcmp(ref.data, whole.data, ref.len) != 0))
+            abort();
+        au_buf_free(&ref);
         if (cut.len != (limit < whole.len ? limit : whole.len) ||
             (cut.len && memcmp(cut.data, whole.data, cut.len) != 0))
             abort();

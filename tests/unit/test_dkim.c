@@ -372,6 +372,21 @@ static void test_canon_body_cases(void **state)
         {"a\r", "a\r\r\n", "a\r\r\n"},
         {"a \r", "a \r\r\n", "a \r\r\n"},
         {"\r\n x", "\r\n x\r\n", "\r\n x\r\n"},
+        /* A line of nothing but WSP is empty once relaxed, so it is trailing. */
+        {"x\r\n\t\r\n", "x\r\n\t\r\n", "x\r\n"},
+        {"x\r\n \r\n\r\n", "x\r\n \r\n", "x\r\n"},
+        {"a \r\nb", "a \r\nb\r\n", "a\r\nb\r\n"},
+        {"a\r\n b\r\n", "a\r\n b\r\n", "a\r\n b\r\n"},
+        /* Lines longer than a machine word, WSP at every place in it. */
+        {"The quick brown fox  jumps\tover the lazy dog  \r\n\r\n",
+         "The quick brown fox  jumps\tover the lazy dog  \r\n",
+         "The quick brown fox jumps over the lazy dog\r\n"},
+        {"0123456789abcdef \r\n \t\r\n", "0123456789abcdef \r\n \t\r\n", "0123456789abcdef\r\n"},
+        {"01234567\r\n89abcdef\r\n\t0123456789\r\nabc",
+         "01234567\r\n89abcdef\r\n\t0123456789\r\nabc\r\n",
+         "01234567\r\n89abcdef\r\n 0123456789\r\nabc\r\n"},
+        {"0123456 \r0123456 \n0123456\r\r\n", "0123456 \r0123456 \n0123456\r\r\n",
+         "0123456 \r0123456 \n0123456\r\r\n"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t len = strlen(t[i].in);
