@@ -124,49 +124,67 @@ int au_dkim_tag_parse(struct au_slice text, struct au_dkim_tag *tags, size_t max
     return 0;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
+/* What each byte is to base64 (RFC 4648 section 4): its 6-bit value, or
+ * one of the codes below.  A table, because b= and bh= are decoded for
+ * every message and their characters are random: tests on ranges would
+ * mispredict at almost every byte. */
+#define B64_PAD 64  /* '=' */
+#define B64_FWS 65  /* folding white space, ignored (RFC 6376 3.5 b=, bh=) */
+#define B64_BAD 255 /* anything else */
+#define B64_ROW_BAD B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD
+/* clang-format off */
+static const unsigned char b64_class[256] = {
+    /* 0x00 */ B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+    /* 0x08 */ B64_BAD, B64_FWS, B64_FWS, B64_BAD, B64_BAD, B64_FWS, B64_BAD, B64_BAD,
+    /* 0x10 */ B64_ROW_BAD, B64_ROW_BAD,
+    /* ' ' */ B64_FWS, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+    /* '(' */ B64_BAD, B64_BAD, B64_BAD, 62, B64_BAD, B64_BAD, B64_BAD, 63,
+    /* '0' */ 52, 53, 54, 55, 56, 57, 58, 59,
+    /* '8' */ 60, 61, B64_BAD, B64_BAD, B64_BAD, B64_PAD, B64_BAD, B64_BAD,
+    /* '@' */ B64_BAD, 0, 1, 2, 3, 4, 5, 6,
+    /* 'H' */ 7, 8, 9, 10, 11, 12, 13, 14,
+    /* 'P' */ 15, 16, 17, 18, 19, 20, 21, 22,
+    /* 'X' */ 23, 24, 25, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+    /* '`' */ B64_BAD, 26, 27, 28, 29, 30, 31, 32,
+    /* 'h' */ 33, 34, 35, 36, 37, 38, 39, 40,
+    /* 'p' */ 41, 42, 43, 44, 45, 46, 47, 48,
+    /* 'x' */ 49, 50, 51, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+    /* 0x80 */ B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD,
+    B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD,
+    B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD,
+    B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD, B64_ROW_BAD,
+};
+/* clang-format on */
 
 long au_dkim_tag_base64(struct au_slice s, uint8_t *out, size_t max)
 {
     uint32_t acc = 0;
     size_t nchars = 0, pad = 0, o = 0;
     for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (is_fws((char)c))
-            continue;
-        if (c == '=') {
-            pad++;
-            if (pad > 2)
-                return -1;
+        unsigned v = b64_class[(unsigned char)s.ptr[i]];
+        if (v < 64) {
+            if (pad > 0)
+                return -1; /* data after padding */
+            acc = (acc << 6) | v;
             nchars++;
+            if (nchars % 4 == 0) {
+                if (o + 3 > max)
+                    return -1;
+                out[o++] = (uint8_t)(acc >> 16);
+                out[o++] = (uint8_t)(acc >> 8);
+                out[o++] = (uint8_t)acc;
+                acc = 0;
+            }
             continue;
         }
-        int v = b64val(c);
-        if (v < 0 || pad > 0)
-            return -1; /* a bad character, or data after padding */
-        acc = (acc << 6) | (uint32_t)v;
+        if (v == B64_FWS)
+            continue;
+        if (v != B64_PAD)
+            return -1; /* a bad character */
+        pad++;
+        if (pad > 2)
+            return -1;
         nchars++;
-        if (nchars % 4 == 0) {
-            if (o + 3 > max)
-                return -1;
-            out[o++] = (uint8_t)(acc >> 16);
-            out[o++] = (uint8_t)(acc >> 8);
-            out[o++] = (uint8_t)acc;
-            acc = 0;
-        }
     }
     if (nchars % 4 != 0)
         return -1;

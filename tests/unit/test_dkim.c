@@ -107,6 +107,24 @@ static void test_base64(void **state)
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TW!u"), out, sizeof out), -1);
     assert_int_equal(au_dkim_tag_base64(au_slice_cstr("TWFuTWFu"), out, 5), -1); /* too long */
     assert_int_equal(au_dkim_tag_base64(au_slice_make("TW\0u", 4), out, sizeof out), -1);
+    /* Every byte value as the last of "QUJ?", against RFC 4648's alphabet:
+     * "QUJ" holds "AB" and the top two bits of the third byte (01). */
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int c = 0; c < 256; c++) {
+        char in[4] = {'Q', 'U', 'J', (char)c};
+        const char *pos = c ? memchr(alphabet, c, 64) : NULL;
+        long n = au_dkim_tag_base64(au_slice_make(in, 4), out, sizeof out);
+        if (pos) {
+            if (n != 3 || memcmp(out, "AB", 2) != 0 || out[2] != 0x40 + (pos - alphabet))
+                fail_msg("byte %d decoded wrong", c);
+        } else if (c == '=') {
+            if (n != 2 || memcmp(out, "AB", 2) != 0)
+                fail_msg("padding decoded wrong");
+        } else if (n != -1) {
+            fail_msg("byte %d accepted", c); /* FWS leaves 3 characters: also wrong */
+        }
+    }
 }
 
 /* A syntactically valid signature value; cases replace one piece of it. */
