@@ -14,10 +14,11 @@
  * dropped and we only learn they were trailing when the body ends; a CR at
  * the end of a chunk is held until the next byte says whether it begins a
  * CRLF.  Only CRLF is a line end here: a bare CR or LF is content, as the
- * RFC defines lines on CRLF.  A relaxed body is mostly left as it is, so
- * it is scanned sixteen bytes at a time (SSE2; elsewhere eight, in a 64-bit
- * word, or define AU_DKIM_CANON_PORTABLE) for the few places that change,
- * and the runs between them are copied whole.  The canonical bytes are staged
+ * RFC defines lines on CRLF.  Relaxed text, header value or body, is
+ * mostly left as it is, so it is scanned sixteen bytes at a time (SSE2;
+ * elsewhere eight, in a 64-bit word, or define AU_DKIM_CANON_PORTABLE) for
+ * the few places that may change, and the runs between them are copied
+ * whole.  The canonical bytes are staged
  * in a small array so that the hash sees few, large updates.
  *
  * Limits: AU_DKIM_CANON_STAGE bytes staged; l= cuts the output, while the
@@ -32,6 +33,111 @@
 static int is_wsp(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+/*
+ * The scanner both relaxed forms use to find where their output may
+ * differ from their input.  A byte is odd when it is a control byte (below
+ * SP: HTAB, CR and LF are among them), or SP followed by a byte <= SP or by
+ * the end of the text.  Everything else is copied as it is once content has
+ * begun, so the callers copy the runs between odd bytes whole and judge
+ * each odd byte on its own.
+ */
+#if defined(__SSE2__) && !defined(AU_DKIM_CANON_PORTABLE)
+#include <emmintrin.h>
+
+/* The offset of the first odd byte of p[0..n), or n.  Sixteen bytes at a
+ * time with SSE2, which every x86-64 has. */
+static size_t scan_odd(const char *p, size_t n)
+{
+    const __m128i below_sp = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(' ');
+    size_t j = 0;
+    for (; j + 17 <= n; j += 16) { /* sixteen bytes and the one after them */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 1));
+        /* min(a, b) == a is the unsigned a <= b that SSE2 lacks. */
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, below_sp), x);
+        __m128i sp_x = _mm_cmpeq_epi8(x, sp);
+        __m128i le_sp_y = _mm_cmpeq_epi8(_mm_min_epu8(y, sp), y);
+        unsigned odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_and_si128(sp_x, le_sp_y)));
+        if (odd != 0)
+            return j + (size_t)__builtin_ctz(odd);
+    }
+    for (; j < n; j++) {
+        unsigned char ch = (unsigned char)p[j];
+        if (ch < 0x20 || (ch == ' ' && (j + 1 == n || (unsigned char)p[j + 1] <= 0x20)))
+            return j;
+    }
+    return n;
+}
+#else
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* The high bit of each byte of x that is below b (1 <= b <= 0x80), none
+ * elsewhere.  Exact per byte: the sum of the low seven bits and 0x80 - b
+ * stays within its byte, so no carry reaches a neighbour. */
+static inline uint64_t bytes_below(uint64_t x, unsigned b)
+{
+    return ~(((x & ~HIGHS) + ONES * (0x80 - b)) | x) & HIGHS;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x); /* unaligned and aliasing-safe; compiles to one load */
+    return x;
+}
+
+/* The offset of the first odd byte of p[0..n), or n.  Portable: words of
+ * eight bytes with no odd byte are passed whole, the first other word is
+ * looked at byte by byte. */
+static size_t scan_odd(const char *p, size_t n)
+{
+    size_t j = 0;
+    for (; j + 9 <= n; j += 8) { /* a word and the byte after it */
+        uint64_t x = load8(p + j), y = load8(p + j + 1);
+        if ((bytes_below(x, 0x20) | (bytes_below(x ^ (ONES * ' '), 1) & bytes_below(y, 0x21))) != 0)
+            break;
+    }
+    for (; j < n; j++) {
+        unsigned char ch = (unsigned char)p[j];
+        if (ch < 0x20 || (ch == ' ' && (j + 1 == n || (unsigned char)p[j + 1] <= 0x20)))
+            return j;
+    }
+    return n;
+}
+#endif
+
+static inline bool is_fws(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Whether p[j], an odd byte of a relaxed header value met after content
+ * with no WSP held, is copied as it is: HTAB, CR and LF never are (WSP is
+ * shortened, folding undone), SP is when content follows it. */
+static inline bool header_keeps(const char *p, size_t n, size_t j)
+{
+    switch (p[j]) {
+    case '\t':
+    case '\r':
+    case '\n':
+        return false;
+    case ' ':
+        return j + 1 < n && !is_fws(p[j + 1]);
+    default:
+        return true;
+    }
+}
+
+/* The length of the prefix of a header value that relaxed copies as it is. */
+static size_t header_verbatim(const char *p, size_t n)
+{
+    size_t j = 0;
+    while ((j += scan_odd(p + j, n - j)) < n && header_keeps(p, n, j))
+        j++;
+    return j;
 }
 
 int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig, struct au_buf *out)
@@ -65,8 +171,17 @@ int au_dkim_canon_header(enum au_dkim_canon c, struct au_slice raw, bool is_sig,
     if (colon) {
         const char *p = colon + 1, *end = raw.ptr + raw.len;
         bool space = false, started = false;
-        for (; p < end; p++) {
-            char ch = *p;
+        while (p < end) {
+            if (started && !space) {
+                /* Content with no WSP held: the common case, copied in runs. */
+                size_t k = header_verbatim(p, (size_t)(end - p));
+                memcpy(w, p, k);
+                w += k;
+                p += k;
+                if (p == end)
+                    break;
+            }
+            char ch = *p++;
             if (ch == '\r' || ch == '\n')
                 continue; /* unfolding; the final line end goes too */
             if (is_wsp(ch)) {
@@ -248,83 +363,16 @@ static inline bool relaxed_keeps(const char *p, size_t n, size_t j)
     }
 }
 
-#if defined(__SSE2__) && !defined(AU_DKIM_CANON_PORTABLE)
-#include <emmintrin.h>
-
 /* The length of the prefix of p that relaxed canonicalization copies as it
- * is, from a clean state.  Sixteen bytes at a time (SSE2, which every
- * x86-64 has): a byte is a candidate when it is a control byte (below SP:
- * HTAB, CR and LF among them) or SP before a byte <= SP; candidates are
- * rare in text (about one per line) and are judged one by one. */
-static size_t relaxed_verbatim(const char *p, size_t n)
-{
-    const __m128i below_sp = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(' ');
-    size_t j = 0;
-    while (j + 18 <= n) { /* sixteen bytes and the two bytes CR looks ahead */
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 1));
-        /* min(a, b) == a is the unsigned a <= b SSE2 lacks. */
-        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, below_sp), x);
-        __m128i sp_x = _mm_cmpeq_epi8(x, sp);
-        __m128i le_sp_y = _mm_cmpeq_epi8(_mm_min_epu8(y, sp), y);
-        unsigned odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_and_si128(sp_x, le_sp_y)));
-        if (odd == 0) {
-            j += 16;
-            continue;
-        }
-        j += (size_t)__builtin_ctz(odd);
-        if (!relaxed_keeps(p, n, j))
-            return j;
-        j++;
-    }
-    while (j < n && relaxed_keeps(p, n, j))
-        j++;
-    return j;
-}
-#else
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* The high bit of each byte of x that is below b (1 <= b <= 0x80), none
- * elsewhere.  Exact per byte: the sum of the low seven bits and 0x80 - b
- * stays within its byte, so no carry reaches a neighbour. */
-static inline uint64_t bytes_below(uint64_t x, unsigned b)
-{
-    return ~(((x & ~HIGHS) + ONES * (0x80 - b)) | x) & HIGHS;
-}
-
-static inline uint64_t load8(const char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, sizeof x); /* unaligned and aliasing-safe; compiles to one load */
-    return x;
-}
-
-/* The length of the prefix of p that relaxed canonicalization copies as it
- * is, from a clean state.  Portable: eight bytes at a time in a 64-bit
- * word; words with no control byte (below SP: HTAB, CR and LF among them)
- * and no SP before a byte <= SP are passed whole, the rare others are
- * judged byte by byte. */
+ * is, from a clean state: odd bytes are rare in text (about one per line),
+ * and most of them are line ends that stay. */
 static size_t relaxed_verbatim(const char *p, size_t n)
 {
     size_t j = 0;
-    while (j + 10 <= n) { /* a word and the two bytes CR looks ahead */
-        uint64_t x = load8(p + j), y = load8(p + j + 1);
-        uint64_t odd =
-            bytes_below(x, 0x20) | (bytes_below(x ^ (ONES * ' '), 1) & bytes_below(y, 0x21));
-        if (odd == 0) {
-            j += 8;
-            continue;
-        }
-        for (size_t end = j + 8; j < end; j++)
-            if (!relaxed_keeps(p, n, j))
-                return j;
-    }
-    while (j < n && relaxed_keeps(p, n, j))
+    while ((j += scan_odd(p + j, n - j)) < n && relaxed_keeps(p, n, j))
         j++;
     return j;
 }
-#endif
 
 /* One byte through the relaxed state machine. */
 static void relaxed_byte(struct au_dkim_body_canon *c, char ch)
