@@ -120,4 +120,24 @@ with Server("--connections-per-ip-max", "1") as srv:
     c.eq("second connection from one address", (code, lines[0][:9]), (421, "421 4.7.0"))
     c.eq("and it is closed", b.recv(10), b"")
     a.close()
+# --keep-rejected: refused mail is stored in MAILDIR/.Rejected/new and the log
+# names it; accepted mail still goes to new/. The loopback zone has no SPF and
+# nothing is signed, so the gmail profile refuses as unauthenticated (5.7.26).
+with Server("--keep-rejected", profile="gmail") as srv:
+    s = connect(srv)
+    code, lines, buf = read_reply(s)
+    s.sendall(b"EHLO localhost\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<alice@gmail.com>\r\n"
+              b"DATA\r\nFrom: a@example.com\r\nMessage-ID: <k@example.com>\r\n\r\nhi\r\n.\r\n")
+    for _ in range(5):
+        code, lines, buf = read_reply(s, buf)
+    c.eq("unauthenticated mail refused", lines[-1][:10], "550 5.7.26")
+    s.close()
+    c.eq("stopped", srv.stop(), 0)
+    rejected = os.path.join(srv.maildir, ".Rejected", "new")
+    kept = os.listdir(rejected) if os.path.isdir(rejected) else []
+    c.eq("one message kept in .Rejected/new", len(kept), 1)
+    c.eq("nothing in new/", srv.stored(), [])
+    ev = srv.events()
+    c.true("the log names the kept file", ev and ev[-1]["stored"] and
+           ev[-1]["stored"].endswith(kept[0] if kept else "?"), ev[-1:] if ev else ev)
 c.done()
