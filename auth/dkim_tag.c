@@ -67,9 +67,8 @@ int au_dkim_tag_parse(struct au_slice text, struct au_dkim_tag *tags, size_t max
     size_t pos = 0, count = 0;
     *n = 0;
     while (pos <= text.len) {
-        size_t end = pos;
-        while (end < text.len && text.ptr[end] != ';')
-            end++;
+        const char *semi = pos < text.len ? memchr(text.ptr + pos, ';', text.len - pos) : NULL;
+        size_t end = semi ? (size_t)(semi - text.ptr) : text.len;
         struct au_slice spec = trim_fws(au_slice_make(text.ptr + pos, end - pos));
         if (spec.len == 0) {
             /* Only the last spec may be empty (a trailing ';'), RFC 6376 3.2. */
@@ -269,10 +268,15 @@ bool au_dkim_tag_domain_ok(struct au_slice s)
     return name_ok(s, 2, false);
 }
 
-static const struct au_dkim_tag *find(const struct au_dkim_tag *t, size_t n, const char *name)
+/* The tag called name, or NULL.  Inline, so that name's length is known at
+ * compile time and the comparison of a tag name or two bytes needs no call:
+ * a signature is looked up this way a dozen times per message. */
+static inline const struct au_dkim_tag *find(const struct au_dkim_tag *t, size_t n,
+                                             const char *name)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < n; i++)
-        if (au_slice_eq(t[i].name, name))
+        if (t[i].name.len == len && memcmp(t[i].name.ptr, name, len) == 0)
             return &t[i];
     return NULL;
 }
