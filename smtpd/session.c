@@ -306,6 +306,19 @@ static void junk(struct session *s, enum smtp_reply_id final, enum smtp_reply_id
     reply(s, final, arg);
 }
 
+/* A peer's text as shown inside a reply: at most SESSION_SHOWN_MAX bytes,
+ * control bytes (and 8-bit bytes unless keep_8bit) replaced by '?', so that
+ * it can never break the reply line. out has room for cap bytes. */
+static void shown(char *out, size_t cap, const char *p, size_t n, bool keep_8bit)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap && k < SESSION_SHOWN_MAX; i++) {
+        unsigned char c = (unsigned char)p[i];
+        out[k++] = c < 32 || c == 127 || (c >= 128 && !keep_8bit) ? '?' : (char)c;
+    }
+    out[k] = '\0';
+}
+
 static bool has_ctl(struct au_slice a)
 {
     for (size_t i = 0; i < a.len; i++)
@@ -345,7 +358,8 @@ static void content_end(struct session *s)
         return;
     }
     s->state = ST_WAIT;
-    s->ops->eod(s->arg, s);
+    if (s->ops->eod)
+        s->ops->eod(s->arg, s);
 }
 
 /* Consumes DATA content from the input. Returns bytes consumed. */
@@ -447,15 +461,9 @@ static void ehlo_common(struct session *s, struct au_slice arg, bool esmtp)
         return;
     }
     if (!smtp_helo_valid(arg)) {
-        char shown[SESSION_NAME_MAX + 1];
-        size_t n = arg.len < SESSION_NAME_MAX ? arg.len : SESSION_NAME_MAX;
-        /* Show the argument without bytes that would break the reply line. */
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)arg.ptr[i];
-            shown[i] = c < 32 || c >= 127 ? '?' : (char)c;
-        }
-        shown[n] = '\0';
-        reply(s, R_HELO_INVALID, shown);
+        char text[SESSION_SHOWN_MAX + 1];
+        shown(text, sizeof text, arg.ptr, arg.len, false);
+        reply(s, R_HELO_INVALID, text);
         return;
     }
     if (s->state == ST_WAIT)
@@ -510,10 +518,7 @@ static void shown_path(struct au_slice arg, const char *keyword, char *out, size
     const char *gt = memchr(p, '>', (size_t)(end - p));
     if (gt)
         end = gt;
-    size_t n = 0;
-    for (; p < end && n + 1 < cap && n < 128; p++)
-        out[n++] = (unsigned char)*p < 32 || *p == 127 ? '?' : *p;
-    out[n] = '\0';
+    shown(out, cap, p, (size_t)(end - p), true);   /* UTF-8 addresses stay readable */
 }
 
 static void do_mail(struct session *s, struct au_slice arg)
@@ -534,9 +539,9 @@ static void do_mail(struct session *s, struct au_slice arg)
         return;
     }
     if (rc == SMTP_EADDRESS) {
-        char shown[160];
-        shown_path(arg, "FROM:", shown, sizeof shown);
-        reply(s, R_SENDER_INVALID, shown);
+        char text[SESSION_SHOWN_MAX + 1];
+        shown_path(arg, "FROM:", text, sizeof text);
+        reply(s, R_SENDER_INVALID, text);
         return;
     }
     struct smtp_mail_params mp;
@@ -602,9 +607,9 @@ static void do_rcpt(struct session *s, struct au_slice arg)
         return;
     }
     if (rc == SMTP_EADDRESS || (path.utf8 && !s->txn.params.smtputf8)) {
-        char shown[160];
-        shown_path(arg, "TO:", shown, sizeof shown);
-        rcpt_refuse(s, R_RCPT_INVALID, shown);
+        char text[SESSION_SHOWN_MAX + 1];
+        shown_path(arg, "TO:", text, sizeof text);
+        rcpt_refuse(s, R_RCPT_INVALID, text);
         return;
     }
     if (params.len > 0) {
@@ -820,9 +825,9 @@ static void do_xclient(struct session *s, struct au_slice arg)
         size_t nl = eq ? (size_t)(eq - word.ptr) : word.len;
         if (eq == NULL || nl == 0 || nl >= sizeof name ||
             smtp_xtext_decode(au_slice_make(eq + 1, word.len - nl - 1), &s->scratch) < 0) {
-            char shown[64];
-            snprintf(shown, sizeof shown, "%.*s", (int)(nl < 40 ? nl : 40), word.ptr);
-            reply(s, R_XCLIENT_SYNTAX, shown);
+            char text[SESSION_XCLIENT_NAME_SHOWN + 1];
+            shown(text, sizeof text, word.ptr, nl, false);
+            reply(s, R_XCLIENT_SYNTAX, text);
             return;
         }
         memcpy(name, word.ptr, nl);
@@ -946,11 +951,10 @@ void session_eod_done(struct session *s, int code, const char *enhanced,
 
 void session_eod_done_id(struct session *s, enum smtp_reply_id id, const char *arg)
 {
-    s->state = ST_READY;
-    txn_reset(s);
-    reply(s, id, arg);
-    if (s->draining && !s->closing)
-        reply(s, R_SHUTDOWN, NULL);
+    const struct smtp_reply_def *d = smtp_reply_def(id);
+    struct smtp_reply_text rt;
+    smtp_reply_render(id, arg, &rt);
+    session_eod_done(s, d->code, d->enhanced, rt.lines, rt.n, d->close);
 }
 
 void session_trim(struct session *s)

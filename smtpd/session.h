@@ -38,6 +38,8 @@
 #define SESSION_JUNK_MAX_DEFAULT 10            /* bad commands before "goodbye" */
 #define SESSION_IN_MAX 65536                   /* unprocessed input held at most */
 #define SESSION_IDLE_KEEP 1024                 /* buffer bytes an idle session keeps */
+#define SESSION_SHOWN_MAX 128                  /* bytes of a peer's text quoted in a reply */
+#define SESSION_XCLIENT_NAME_SHOWN 40          /* of a bad XCLIENT attribute's name */
 #define SESSION_ID_MAX 64
 #define SESSION_NAME_MAX 255
 
@@ -108,7 +110,8 @@ struct session_ops {
     void (*client_changed)(void *arg, struct session *s);
     /* Content bytes [from, to) were appended to txn->msg. May be NULL. */
     void (*data)(void *arg, struct session *s, size_t from, size_t to);
-    /* The message is complete: decide, then call session_eod_done later. */
+    /* The message is complete: decide, then call session_eod_done later.
+     * May be NULL: session_waiting() says the same once process returns. */
     void (*eod)(void *arg, struct session *s);
     /* A transaction (MAIL given) ended without a verdict. May be NULL. */
     void (*txn_end)(void *arg, struct session *s, enum session_txn_end how);
