@@ -532,13 +532,6 @@ static void on_txn_end(void *arg, struct session *s, enum session_txn_end how)
     txn_checks_free(c);
 }
 
-static void on_eod(void *arg, struct session *s)
-{
-    /* Nothing here: the connection notices session_waiting() once
-     * session_process has returned, so that the verdict never re-enters the
-     * session from inside its own call. */
-}
-
 /* --- writing ------------------------------------------------------------------- */
 
 /* Closes the worker's own handles, so that its loop ends. */
@@ -740,31 +733,43 @@ static void store_work(uv_work_t *req)
     c->store_rc = maildir_deliver(c->store_md, iov, 2, c->stored, MAILDIR_PATH_MAX);
 }
 
+/* How the message came, for the log's "end". */
+static const char *content_end_word(const struct conn *c)
+{
+    return session_txn(c->s)->bdat ? "bdat" : "data";
+}
+
+/* Answers the end of data with a protocol reply (no verdict), logs it, and
+ * forgets the message. */
+static void eod_protocol_reply(struct conn *c, enum smtp_reply_id id)
+{
+    log_txn_reply(c, content_end_word(c), id, NULL, NULL);
+    session_eod_done_id(c->s, id, NULL);
+    txn_checks_free(c);
+}
+
 /* Gives the verdict (stored or not), logs it, and forgets the message. */
 static void finish_eod(struct conn *c)
 {
-    const struct session_txn *t = session_txn(c->s);
-    const char *end = t->bdat ? "bdat" : "data";
     const struct au_policy_verdict *v = au_assess_verdict(c->assess);
+    const struct au_reply *r = &v->reply;
+    const char *enhanced = r->enhanced[0] ? r->enhanced : NULL;
+    const char *const *lines = (const char *const *)r->lines;
     bool stored = c->store_md != NULL && c->store_rc == 0;
     if (c->store_md != NULL && c->store_rc < 0) {
         fprintf(stderr, "authsink: cannot store a message in %s: %s\n",
                 maildir_path(c->store_md), strerror(-c->store_rc));
         if (v->accept) {
             /* Nothing acknowledged is lost: no 250 without the file. */
-            log_txn_reply(c, end, R_STORE_FAILED, NULL, NULL);
-            session_eod_done_id(c->s, R_STORE_FAILED, NULL);
-            txn_checks_free(c);
+            eod_protocol_reply(c, R_STORE_FAILED);
             return;
         }
     }
     /* Queued for the log before the reply is written; the log's thread writes it
      * moments later (a reader waits for it, or for the server to stop). */
-    log_txn(c, end, v->reply.code, v->reply.enhanced[0] ? v->reply.enhanced : NULL,
-            (const char *const *)v->reply.lines, v->reply.n, stored ? c->stored : NULL);
+    log_txn(c, content_end_word(c), r->code, enhanced, lines, r->n, stored ? c->stored : NULL);
     /* RFC 5321 4.2.2: 421 closes the channel. */
-    session_eod_done(c->s, v->reply.code, v->reply.enhanced[0] ? v->reply.enhanced : NULL,
-                     (const char *const *)v->reply.lines, v->reply.n, v->reply.code == 421);
+    session_eod_done(c->s, r->code, enhanced, lines, r->n, r->code == 421);
     txn_checks_free(c);
 }
 
@@ -862,10 +867,7 @@ static bool start_eod(struct conn *c)
     c->eod_started = true;
     uv_timer_stop(&c->timer);
     if (c->assess == NULL || c->header_limit) {
-        log_txn_reply(c, session_txn(c->s)->bdat ? "bdat" : "data", R_SIZE, NULL, NULL);
-        session_eod_done_id(c->s, R_SIZE, NULL);
-        txn_checks_free(c);
-        uv_timer_again(&c->timer);
+        eod_protocol_reply(c, R_SIZE);   /* the caller restarts the idle timer */
         return true;
     }
     au_assess_end(c->assess);
@@ -1475,7 +1477,9 @@ struct server *server_start(struct server_config *cfg)
         fprintf(stderr, "authsink: --log: %s\n", err);
         goto fail;
     }
-    srv->ops.eod = on_eod;
+    /* No eod callback: the connection notices session_waiting() once
+     * session_process has returned, so that the verdict never re-enters the
+     * session from inside its own call. */
     srv->ops.txn_end = on_txn_end;
     srv->ops.mail = on_mail;
     srv->ops.data = on_data;
