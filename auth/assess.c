@@ -59,10 +59,11 @@ static void on_field(void *arg, struct au_slice name, struct au_slice raw)
         for (const char *q = colon + 1; q < raw.ptr + raw.len && k < ASSESS_MSGID_MAX; q++)
             if (*q != '\r' && *q != '\n')
                 v[k++] = *q == '\t' ? ' ' : *q;
-        v[k] = '\0';
+        /* Unfolded; now trimmed in place. */
         struct au_slice t = au_slice_trim(au_slice_make(v, k));
-        a->message_id = au_slice_dup(t);
-        free(v);
+        memmove(v, t.ptr, t.len);
+        v[t.len] = '\0';
+        a->message_id = v;
     }
 }
 
