@@ -80,8 +80,8 @@ const char *maildir_path(const struct maildir *md)
 
 static int write_all(int fd, const struct iovec *iov, int iovcnt)
 {
-    struct iovec local[16];
-    if (iovcnt > 16)
+    struct iovec local[MAILDIR_IOV_MAX];
+    if (iovcnt > MAILDIR_IOV_MAX)
         return -EINVAL;
     memcpy(local, iov, (size_t)iovcnt * sizeof *iov);
     struct iovec *v = local;

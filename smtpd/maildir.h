@@ -14,6 +14,7 @@
 
 #define MAILDIR_NAME_MAX 255
 #define MAILDIR_PATH_MAX 4096
+#define MAILDIR_IOV_MAX 16    /* pieces of one message for maildir_deliver */
 
 struct maildir;
 

@@ -66,7 +66,10 @@
 #include "xalloc.h"
 
 #define IPTABLE_BUCKETS 4096
-#define HEADER_BLOCK_MAX 8192
+/* The trace fields prepended to a message: Received, Received-SPF and an
+ * Authentication-Results with up to AU_AR_CLAUSES_MAX clauses fit easily;
+ * 8 KiB did not with many DKIM signatures. */
+#define HEADER_BLOCK_MAX 65536
 /* Ciphertext read from the socket at once (one TLS record is at most 16 KiB + 256). */
 #define CONN_TLS_READ 17408
 
