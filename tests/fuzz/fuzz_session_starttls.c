@@ -14,11 +14,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "fuzz_session_feed.h"
 
 #define READY "220 2.0.0 Ready to start TLS\r\n"
 
-static void on_eod(void *arg, struct session *s) {}
+/* After each piece: when STARTTLS is pending, check the switch is clean and
+ * complete the "handshake". */
+static void check_switch(struct session *s)
+{
+    if (!session_tls_pending(s))
+        return;
+    struct au_buf *out = session_output(s);
+    size_t room;
+    if (session_tls_active(s))
+        abort(); /* one STARTTLS per connection */
+    if (out->len < sizeof READY - 1 ||
+        memcmp(out->data + out->len - (sizeof READY - 1), READY, sizeof READY - 1) != 0)
+        abort(); /* the 220 is the last thing said in plaintext */
+    if (session_read_space(s, &room) != NULL)
+        abort(); /* no input is taken before the handshake */
+    session_tls_started(s);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,43 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     session_config_defaults(&cfg);
     cfg.starttls = true;
     cfg.junk_max = 1000;
-    struct session_ops ops = {.eod = on_eod};
-    struct session_client cl;
-    memset(&cl, 0, sizeof cl);
-    strcpy(cl.ip, "192.0.2.1");
-    struct session *s = session_new(&cfg, &ops, NULL, "fuzz", &cl);
-    session_start(s);
-    size_t off = 0;
-    while (off < size && !session_closing(s)) {
-        size_t room;
-        char *dst = session_read_space(s, &room);
-        if (dst == NULL)
-            break;
-        size_t k = size - off < piece ? size - off : piece;
-        if (k > room)
-            k = room;
-        memcpy(dst, data + off, k);
-        session_read_commit(s, k);
-        off += k;
-        session_process(s);
-        while (session_waiting(s)) {
-            session_eod_done_id(s, R_EOD_OK, "0");
-            session_process(s);
-        }
-        struct au_buf *out = session_output(s);
-        if (session_tls_pending(s)) {
-            if (session_tls_active(s))
-                abort(); /* one STARTTLS per connection */
-            if (out->len < sizeof READY - 1 ||
-                memcmp(out->data + out->len - (sizeof READY - 1), READY, sizeof READY - 1) != 0)
-                abort(); /* the 220 is the last thing said in plaintext */
-            if (session_read_space(s, &room) != NULL)
-                abort(); /* no input is taken before the handshake */
-            session_tls_started(s);
-        }
-        au_buf_reset(out);
-    }
-    session_abort(s);
-    session_free(s);
+    fuzz_session_feed(&cfg, false, data, size, piece, check_switch);
     return 0;
 }
