@@ -216,6 +216,32 @@ static int ask(struct au_spf *s, struct au_dns_batch *b, const char *name, uint1
     return 0;
 }
 
+/* The address record type of the client's family. */
+static uint16_t addr_type(const struct au_spf *s)
+{
+    return s->ip.family == AU_IP_V4 ? AU_DNS_A : AU_DNS_AAAA;
+}
+
+/* Asks for the client-family addresses of every name in s->names. */
+static void ask_names(struct au_spf *s, struct au_dns_batch *b)
+{
+    for (size_t i = 0; i < s->nnames; i++)
+        ask(s, b, s->names[i], addr_type(s));
+}
+
+/* Asks for the PTR names of the client's address (5.5 and %{p}). */
+static void ask_ptr(struct au_spf *s, struct au_dns_batch *b)
+{
+    char rev[AU_IP_REVERSE_MAX];
+    ask(s, b, au_ip_reverse_name(&s->ip, rev), AU_DNS_PTR);
+}
+
+/* RFC 7208 5: a DNS error, as opposed to an empty answer (NXDOMAIN, NODATA). */
+static bool dns_failed(const struct au_dns_answer *a)
+{
+    return a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED;
+}
+
 /* Ends the evaluation with r (an error ends it from any depth). */
 static enum run finish(struct au_spf *s, enum au_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -496,7 +522,7 @@ static enum run st_fetch_wait(struct au_spf *s)
 {
     struct frame *f = top(s);
     struct au_dns_answer *a = s->ans[0];
-    if (a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED) {
+    if (dns_failed(a)) {
         trace_add(s, AU_SPF_TRACE_RECORD, NULL, AU_SPF_OUT_ERROR, AU_RESULT_TEMPERROR,
                   "TXT lookup failed: %s", a->detail);
         return finish(s, AU_RESULT_TEMPERROR, "DNS error looking up TXT of %s: %s", f->domain,
@@ -585,17 +611,25 @@ static enum run over_voids(struct au_spf *s, const char *name)
                   AU_SPF_VOID_MAX);
 }
 
+/* The term's query of type for name (NULL: the client's reverse name) came
+ * back empty: a void lookup (4.6.4), and the term does not match. */
+static enum run void_lookup(struct au_spf *s, uint16_t type, const char *name,
+                            const struct au_dns_answer *a)
+{
+    const char *tn = au_dns_type_name(type);
+    if (!count_void(s))
+        return over_voids(s, name ? name : tn);
+    trace_term(s, AU_SPF_OUT_NO_MATCH, "%s%s%s: %s (void lookup %u)", tn, name ? " " : "",
+               name ? name : "", au_dns_status_name(a->status), s->voids);
+    return next_term(s);
+}
+
 static enum run temperror_at(struct au_spf *s, const char *name, uint16_t type,
                              const struct au_dns_answer *a)
 {
     trace_term(s, AU_SPF_OUT_ERROR, "%s %s: %s", au_dns_type_name(type), name, a->detail);
     return finish(s, AU_RESULT_TEMPERROR, "DNS error looking up %s %s: %s", au_dns_type_name(type),
                   name, a->detail);
-}
-
-static uint16_t addr_type(const struct au_spf *s)
-{
-    return s->ip.family == AU_IP_V4 ? AU_DNS_A : AU_DNS_AAAA;
 }
 
 /* True when one of the address records in a matches the client within the
@@ -742,12 +776,10 @@ static enum run st_terms(struct au_spf *s, struct au_dns_batch *b)
             ask(s, b, s->target, AU_DNS_MX);
             s->state = S_MX_WAIT;
             return R_NEED_DNS;
-        case AU_SPF_MECH_PTR: {
-            char rev[AU_IP_REVERSE_MAX];
-            ask(s, b, au_ip_reverse_name(&s->ip, rev), AU_DNS_PTR);
+        case AU_SPF_MECH_PTR:
+            ask_ptr(s, b);
             s->state = S_PTR_WAIT;
             return R_NEED_DNS;
-        }
         default:
             abort(); /* all, ip4 and ip6 were handled above */
         }
@@ -762,15 +794,10 @@ static enum run st_a_wait(struct au_spf *s, bool exists)
     const struct au_spf_term *t = cur_term(s);
     struct au_dns_answer *a = s->ans[0];
     uint16_t type = exists ? AU_DNS_A : addr_type(s);
-    if (a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED)
+    if (dns_failed(a))
         return temperror_at(s, s->target, type, a);
-    if (a->status != AU_DNS_RECORDS) {
-        if (!count_void(s))
-            return over_voids(s, s->target);
-        trace_term(s, AU_SPF_OUT_NO_MATCH, "%s %s: %s (void lookup %u)", au_dns_type_name(type),
-                   s->target, au_dns_status_name(a->status), s->voids);
-        return next_term(s);
-    }
+    if (a->status != AU_DNS_RECORDS)
+        return void_lookup(s, type, s->target, a);
     bool ok;
     if (exists) {
         ok = false;
@@ -790,15 +817,10 @@ static enum run st_a_wait(struct au_spf *s, bool exists)
 static enum run st_mx_wait(struct au_spf *s, struct au_dns_batch *b)
 {
     struct au_dns_answer *a = s->ans[0];
-    if (a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED)
+    if (dns_failed(a))
         return temperror_at(s, s->target, AU_DNS_MX, a);
-    if (a->status != AU_DNS_RECORDS) {
-        if (!count_void(s))
-            return over_voids(s, s->target);
-        trace_term(s, AU_SPF_OUT_NO_MATCH, "MX %s: %s (void lookup %u)", s->target,
-                   au_dns_status_name(a->status), s->voids);
-        return next_term(s);
-    }
+    if (a->status != AU_DNS_RECORDS)
+        return void_lookup(s, AU_DNS_MX, s->target, a);
     size_t n = 0;
     for (size_t i = 0; i < a->count; i++)
         if (a->rr[i].type == AU_DNS_MX && a->rr[i].u.mx.host[0])
@@ -817,15 +839,14 @@ static enum run st_mx_wait(struct au_spf *s, struct au_dns_batch *b)
     for (size_t i = 0; i < a->count; i++) {
         const char *host = a->rr[i].u.mx.host;
         /* A name too long to ask for (escapes can make one) has no address. */
-        if (a->rr[i].type == AU_DNS_MX && host[0] && strlen(host) <= AU_DNS_NAME_MAX) {
+        if (a->rr[i].type == AU_DNS_MX && host[0] && strlen(host) <= AU_DNS_NAME_MAX)
             s->names[s->nnames++] = au_xstrdup(host);
-            ask(s, b, host, addr_type(s));
-        }
     }
     if (s->nnames == 0) {
         trace_term(s, AU_SPF_OUT_NO_MATCH, "MX %s: no usable mail exchanger name", s->target);
         return next_term(s);
     }
+    ask_names(s, b);
     s->state = S_MX_ADDR_WAIT;
     return R_NEED_DNS;
 }
@@ -835,7 +856,7 @@ static enum run st_mx_addr_wait(struct au_spf *s)
     const struct au_spf_term *t = cur_term(s);
     for (size_t i = 0; i < s->nans; i++) {
         struct au_dns_answer *a = s->ans[i];
-        if (a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED)
+        if (dns_failed(a))
             return temperror_at(s, s->names[i], addr_type(s), a);
     }
     for (size_t i = 0; i < s->nans; i++)
@@ -879,25 +900,19 @@ static void collect_ptr(struct au_spf *s, const struct au_dns_answer *a, const c
 static enum run st_ptr_wait(struct au_spf *s, struct au_dns_batch *b)
 {
     struct au_dns_answer *a = s->ans[0];
-    if (a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED) {
+    if (dns_failed(a)) {
         /* 5.5: a DNS error on the PTR lookup makes ptr not match. */
         trace_term(s, AU_SPF_OUT_NO_MATCH, "PTR lookup failed (%s): no match", a->detail);
         return next_term(s);
     }
-    if (a->status != AU_DNS_RECORDS) {
-        if (!count_void(s))
-            return over_voids(s, "PTR");
-        trace_term(s, AU_SPF_OUT_NO_MATCH, "PTR: %s (void lookup %u)",
-                   au_dns_status_name(a->status), s->voids);
-        return next_term(s);
-    }
+    if (a->status != AU_DNS_RECORDS)
+        return void_lookup(s, AU_DNS_PTR, NULL, a);
     collect_ptr(s, a, s->target);
     if (s->nnames == 0) {
         trace_term(s, AU_SPF_OUT_NO_MATCH, "no PTR name within %s", s->target);
         return next_term(s);
     }
-    for (size_t i = 0; i < s->nnames; i++)
-        ask(s, b, s->names[i], addr_type(s));
+    ask_names(s, b);
     s->state = S_PTR_ADDR_WAIT;
     return R_NEED_DNS;
 }
@@ -919,8 +934,7 @@ static enum run st_ptr_addr_wait(struct au_spf *s)
 
 static enum run st_p_start(struct au_spf *s, struct au_dns_batch *b)
 {
-    char rev[AU_IP_REVERSE_MAX];
-    ask(s, b, au_ip_reverse_name(&s->ip, rev), AU_DNS_PTR);
+    ask_ptr(s, b);
     s->state = S_P_PTR_WAIT;
     return R_NEED_DNS;
 }
@@ -945,8 +959,7 @@ static enum run st_p_ptr_wait(struct au_spf *s, struct au_dns_batch *b)
     collect_ptr(s, a, NULL);
     if (s->nnames == 0)
         return p_resolved(s, "%{p}: no usable PTR name, p is \"unknown\"");
-    for (size_t i = 0; i < s->nnames; i++)
-        ask(s, b, s->names[i], addr_type(s));
+    ask_names(s, b);
     s->state = S_P_ADDR_WAIT;
     return R_NEED_DNS;
 }
