@@ -29,13 +29,13 @@ out.example.com.          300 IN A   203.0.113.5
 5.113.0.203.in-addr.arpa. 300 IN PTR out.example.com.
 """
 
-# An unlisted IP, no DKIM: Gmail's T-2 (550 5.7.26 "sender is unauthenticated").
-UNAUTH = """\
+# One message conversation; the client's address decides the outcome.
+MESSAGE = """\
 scenario: {name}
 dns:
   files: [world.zone]
 conversations:
-  - client: {{ip: 203.0.113.5}}
+  - client: {{ip: {ip}}}
     mail_from: bounce@example.com
     rcpt_to: [alice@gmail.com]
     message:
@@ -49,25 +49,16 @@ conversations:
       reply: {reply}
 {extra}"""
 
-# A listed IP: accepted, SPF pass.
-ACCEPT = """\
-scenario: {name}
-dns:
-  files: [world.zone]
-conversations:
-  - client: {{ip: 192.0.2.10}}
-    mail_from: bounce@example.com
-    rcpt_to: [alice@gmail.com]
-    message:
-      headers:
-        - From: news@example.com
-        - Subject: Hello
-      body: |
-        Hello.
-    expect:
-      at: data
-      reply: 250 2.0.0
-{extra}"""
+
+def unauth(name, reply, extra=""):
+    """An unlisted IP, no DKIM: Gmail's T-2 (550 5.7.26 "sender is unauthenticated")."""
+    return MESSAGE.format(name=name, ip="203.0.113.5", reply=reply, extra=extra)
+
+
+def accept(name, extra=""):
+    """A listed IP: accepted, SPF pass."""
+    return MESSAGE.format(name=name, ip="192.0.2.10", reply="250 2.0.0", extra=extra)
+
 
 RAW = """\
 scenario: {name}
@@ -97,10 +88,10 @@ def run(*args):
 
 
 write("world.zone", ZONE)
-ok_unauth = write("a-unauth.yaml", UNAUTH.format(
+ok_unauth = write("a-unauth.yaml", unauth(
     name="unlisted IP refused", reply="550 5.7.26",
     extra="      text: sender is unauthenticated\n      spf: softfail\n"))
-ok_accept = write("b-accept.yaml", ACCEPT.format(
+ok_accept = write("b-accept.yaml", accept(
     name="listed IP accepted",
     extra="      spf: pass\n      iprev: pass\n      headers:\n"
           "        Authentication-Results: \"spf=pass (google.com: domain of bounce@example.com"
@@ -135,8 +126,8 @@ c.eq("folder: last line", p.stdout.splitlines()[-1], "3 passed, 0 failed")
 
 # A wrong expectation fails with an actionable diagnostic, and does not
 # affect the scenario after it.
-bad_reply = write("bad-reply.yaml", UNAUTH.format(name="wrongly expects acceptance",
-                                                  reply="250 2.0.0", extra=""))
+bad_reply = write("bad-reply.yaml", unauth(name="wrongly expects acceptance",
+                                           reply="250 2.0.0", extra=""))
 junit = os.path.join(D, "report.xml")
 p = run("run", "--junit", junit, bad_reply, ok_accept)
 out = p.stdout.splitlines()
@@ -166,7 +157,7 @@ c.true("junit: failure text has expected and got",
 c.true("junit: passing case has no failure", cases[1].find("failure") is None)
 
 # Result and header expectations that do not hold.
-bad_results = write("bad-results.yaml", ACCEPT.format(
+bad_results = write("bad-results.yaml", accept(
     name="wrong results", extra="      spf: softfail\n      dkim: [pass]\n      headers:\n"
                                 "        Authentication-Results: \"dkim=pass header.i=@example.com\"\n"))
 p = run("run", bad_results)
