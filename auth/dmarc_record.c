@@ -48,17 +48,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static struct au_slice trim(struct au_slice s)
-{
-    while (s.len > 0 && is_wsp(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && is_wsp(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 static void set_error(struct au_dmarc_record *rec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -103,13 +92,13 @@ static enum au_dmarc_policy parse_policy(struct au_slice v)
 /* "v" *WSP "=" *WSP "DMARC1", the whole first term. */
 static bool is_version_term(struct au_slice t)
 {
-    t = trim(t);
+    t = au_slice_trim(t);
     if (t.len < 1 || (t.ptr[0] != 'v' && t.ptr[0] != 'V'))
         return false;
-    struct au_slice rest = trim(au_slice_make(t.ptr + 1, t.len - 1));
+    struct au_slice rest = au_slice_trim(au_slice_make(t.ptr + 1, t.len - 1));
     if (rest.len < 1 || rest.ptr[0] != '=')
         return false;
-    rest = trim(au_slice_make(rest.ptr + 1, rest.len - 1));
+    rest = au_slice_trim(au_slice_make(rest.ptr + 1, rest.len - 1));
     return au_slice_eq(rest, "DMARC1");
 }
 
@@ -155,7 +144,7 @@ static unsigned count_uris(struct au_slice v)
     while (p <= end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *stop = comma ? comma : end;
-        if (uri_ok(trim(au_slice_make(p, (size_t)(stop - p)))))
+        if (uri_ok(au_slice_trim(au_slice_make(p, (size_t)(stop - p)))))
             valid++;
         if (comma == NULL)
             break;
@@ -174,7 +163,7 @@ static bool parse_colon_list(struct au_slice v, bool (*ok)(struct au_slice), cha
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon ? colon : end;
-        struct au_slice w = trim(au_slice_make(p, (size_t)(stop - p)));
+        struct au_slice w = au_slice_trim(au_slice_make(p, (size_t)(stop - p)));
         if (!ok(w) || o + w.len + 2 > outlen)
             return false;
         if (o > 0)
@@ -237,7 +226,7 @@ enum au_dmarc_parse au_dmarc_record_parse(struct au_slice text, struct au_dmarc_
     while (p < end) {
         const char *next = memchr(p, ';', (size_t)(end - p));
         const char *stop = next ? next : end;
-        struct au_slice term = trim(au_slice_make(p, (size_t)(stop - p)));
+        struct au_slice term = au_slice_trim(au_slice_make(p, (size_t)(stop - p)));
         p = next ? next + 1 : end;
         if (term.len == 0)
             continue;
@@ -251,12 +240,12 @@ enum au_dmarc_parse au_dmarc_record_parse(struct au_slice text, struct au_dmarc_
                (is_alpha(term.ptr[n]) || is_digit(term.ptr[n]) || term.ptr[n] == '_'))
             n++;
         struct au_slice name = au_slice_make(term.ptr, n);
-        struct au_slice rest = trim(au_slice_make(term.ptr + n, term.len - n));
+        struct au_slice rest = au_slice_trim(au_slice_make(term.ptr + n, term.len - n));
         if (rest.len == 0 || rest.ptr[0] != '=') {
             set_error(rec, "term without '=': \"%.*s\"", SHOW(term));
             return AU_DMARC_PARSE_SYNTAX;
         }
-        struct au_slice v = trim(au_slice_make(rest.ptr + 1, rest.len - 1));
+        struct au_slice v = au_slice_trim(au_slice_make(rest.ptr + 1, rest.len - 1));
 
         if (nseen == AU_DMARC_TAGS_MAX - 1) {
             set_error(rec, "more than %d tags", AU_DMARC_TAGS_MAX);
