@@ -1,7 +1,7 @@
 /*
  * cli_util - shared pieces of the subcommands (see cli_util.h).
  *
- * Public: cli_read_all, cli_to_crlf, cli_parse_time.
+ * Public: cli_read_all, cli_to_crlf, cli_parse_time, cli_usage.
  */
 #include "cli_util.h"
 
@@ -98,3 +98,12 @@ int cli_parse_time(const char *s, int64_t *out)
     return 0;
 }
 
+
+int cli_usage(int status, const char *help, const char *more)
+{
+    FILE *f = status == 0 ? stdout : stderr;
+    fputs(help, f);
+    if (more != NULL)
+        fputs(more, f);
+    return status;
+}

@@ -1,6 +1,7 @@
 /*
  * cli_util - what the subcommands share: reading a message as a file or from
- * standard input, line ends made CRLF as on the wire, and reading a time.
+ * standard input, line ends made CRLF as on the wire, reading a time, and
+ * printing the usage.
  */
 #ifndef SMTPD_CLI_UTIL_H
 #define SMTPD_CLI_UTIL_H
@@ -20,5 +21,9 @@ char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf);
 /* Epoch seconds, or RFC 3339 ("2026-11-26T08:00:00Z", "...+01:00").
  * Returns 0, or -1 when s is neither. */
 int cli_parse_time(const char *s, int64_t *out);
+/* Prints help, then more (NULL: nothing), on standard output when status is
+ * 0 (--help) and on standard error otherwise (a usage error). Returns status,
+ * so that a getopt switch ends in `return cli_usage(2, help, NULL);`. */
+int cli_usage(int status, const char *help, const char *more);
 
 #endif

@@ -102,17 +102,13 @@ static int keygen(int argc, char **argv)
             out = optarg;
             break;
         case 'h':
-            fputs(keygen_help, stdout);
-            return 0;
+            return cli_usage(0, keygen_help, NULL);
         default:
-            fputs(keygen_help, stderr);
-            return 2;
+            return cli_usage(2, keygen_help, NULL);
         }
     }
-    if (sel == NULL || dom == NULL || out == NULL || optind != argc) {
-        fputs(keygen_help, stderr);
-        return 2;
-    }
+    if (sel == NULL || dom == NULL || out == NULL || optind != argc)
+        return cli_usage(2, keygen_help, NULL);
     enum au_dkim_key_type type;
     if (strcasecmp(alg, "rsa-sha256") == 0 || strcasecmp(alg, "rsa") == 0)
         type = AU_DKIM_KEY_RSA;
@@ -257,17 +253,14 @@ static int sign(int argc, char **argv)
             o.alg = AU_DKIM_RSA_SHA1;
             break;
         case 'h':
-            fputs(sign_help, stdout);
-            return 0;
+            return cli_usage(0, sign_help, NULL);
         default:
-            fputs(sign_help, stderr);
-            return 2;
+            return cli_usage(2, sign_help, NULL);
         }
     }
     if (keyfile == NULL || o.domain == NULL || o.selector == NULL || argc - optind > 1) {
-        fputs(sign_help, stderr);
         free(headers);
-        return 2;
+        return cli_usage(2, sign_help, NULL);
     }
     if (expire) {
         int64_t t;
@@ -398,19 +391,13 @@ static int verify(int argc, char **argv)
             }
             break;
         case O_HELP:
-            fputs(verify_help_head, stdout);
-            fputs(dns_opts_help, stdout);
-            return 0;
+            return cli_usage(0, verify_help_head, dns_opts_help);
         default:
-            fputs(verify_help_head, stderr);
-            fputs(dns_opts_help, stderr);
-            return 2;
+            return cli_usage(2, verify_help_head, dns_opts_help);
         }
     }
-    if (argc - optind > 1) {
-        fputs(verify_help_head, stderr);
-        return 2;
-    }
+    if (argc - optind > 1)
+        return cli_usage(2, verify_help_head, NULL);
     size_t len, clen;
     char *raw = cli_read_all(argc > optind ? argv[optind] : NULL, &len);
     if (raw == NULL)
@@ -535,19 +522,15 @@ static int bench(int argc, char **argv)
             seconds = strtod(optarg, NULL);
             break;
         case 'h':
-            fputs(bench_help, stdout);
-            return 0;
+            return cli_usage(0, bench_help, NULL);
         default:
-            fputs(bench_help, stderr);
-            return 2;
+            return cli_usage(2, bench_help, NULL);
         }
     }
     bool ed = strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0;
     if ((!ed && strcasecmp(alg, "rsa-sha256") != 0) || size > (64u << 20) || seconds <= 0 ||
-        seconds > 600) {
-        fputs(bench_help, stderr);
-        return 2;
-    }
+        seconds > 600)
+        return cli_usage(2, bench_help, NULL);
     EVP_PKEY *key = au_dkim_sign_keygen(ed ? AU_DKIM_KEY_ED25519 : AU_DKIM_KEY_RSA, (unsigned)bits);
     if (key == NULL) {
         fprintf(stderr, "authsink: key generation failed\n");
@@ -633,14 +616,11 @@ static const char dkim_help[] =
 
 int cmd_dkim(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(dkim_help, stderr);
-        return 2;
-    }
+    if (argc < 2)
+        return cli_usage(2, dkim_help, NULL);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        fputs(dkim_help, stdout);
-        return 0;
+        return cli_usage(0, dkim_help, NULL);
     }
     if (strcmp(argv[1], "keygen") == 0)
         return keygen(argc - 1, argv + 1);
@@ -651,6 +631,5 @@ int cmd_dkim(int argc, char **argv)
     if (strcmp(argv[1], "bench") == 0)
         return bench(argc - 1, argv + 1);
     fprintf(stderr, "authsink: unknown dkim command '%s'\n", argv[1]);
-    fputs(dkim_help, stderr);
-    return 2;
+    return cli_usage(2, dkim_help, NULL);
 }

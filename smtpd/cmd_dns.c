@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "buf.h"
+#include "cli_util.h"
 #include "cmd.h"
 #include "dns_opts.h"
 #include "dnsq.h"
@@ -56,12 +57,6 @@ static const char dns_help[] =
     "\n"
     "  --json      (lookup) print one JSON object instead\n"
     "\n";
-
-static void usage(FILE *f)
-{
-    fputs(dns_help, f);
-    fputs(dns_opts_help, f);
-}
 
 /* Appends a TXT character-string in zone-file form: quoted, with '"' and
  * '\' escaped and bytes outside printable ASCII as \DDD (RFC 1035 5.1). */
@@ -177,9 +172,13 @@ static int print_answer(const struct au_dns_query *q, const struct au_dns_answer
     return 0;
 }
 
-/* NAME and TYPE into q. Returns 0, or 2 (usage) with a message printed. */
-static int make_query(const char *name, const char *type, struct au_dns_query *q)
+/* The operands NAME TYPE left after the options, into q. Returns 0, or 2
+ * (usage) with a message printed. */
+static int make_query(int argc, char **argv, struct au_dns_query *q)
 {
+    if (argc - optind != 2)
+        return cli_usage(2, dns_help, dns_opts_help);
+    const char *name = argv[optind], *type = argv[optind + 1];
     /* The types an answer can carry (struct au_dns_rr). */
     int t = au_dns_type_parse(type);
     if (t < 0 || t == AU_DNS_ANY || t == AU_DNS_SOA) {
@@ -222,19 +221,13 @@ static int lookup(int argc, char **argv)
             json = 1;
             break;
         case 'h':
-            usage(stdout);
-            return 0;
+            return cli_usage(0, dns_help, dns_opts_help);
         default:
-            usage(stderr);
-            return 2;
+            return cli_usage(2, dns_help, dns_opts_help);
         }
     }
-    if (argc - optind != 2) {
-        usage(stderr);
-        return 2;
-    }
     struct au_dns_query q;
-    int rc = make_query(argv[optind], argv[optind + 1], &q);
+    int rc = make_query(argc, argv, &q);
     if (rc)
         return rc;
     struct dns_sync *s = dns_sync_new(&o);
@@ -337,19 +330,13 @@ static int bench(int argc, char **argv)
             cache = 0;
             break;
         case 'h':
-            usage(stdout);
-            return 0;
+            return cli_usage(0, dns_help, dns_opts_help);
         default:
-            usage(stderr);
-            return 2;
+            return cli_usage(2, dns_help, dns_opts_help);
         }
     }
-    if (argc - optind != 2) {
-        usage(stderr);
-        return 2;
-    }
     struct au_dns_query probe;
-    int rc = make_query(argv[optind], argv[optind + 1], &probe);
+    int rc = make_query(argc, argv, &probe);
     if (rc)
         return rc;
 
@@ -400,20 +387,16 @@ static int bench(int argc, char **argv)
 
 int cmd_dns(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    if (argc < 2)
+        return cli_usage(2, dns_help, dns_opts_help);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
+        return cli_usage(0, dns_help, dns_opts_help);
     }
     if (strcmp(argv[1], "lookup") == 0)
         return lookup(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return bench(argc - 1, argv + 1);
     fprintf(stderr, "authsink: unknown dns command '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    return cli_usage(2, dns_help, dns_opts_help);
 }

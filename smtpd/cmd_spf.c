@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_util.h"
 #include "cmd.h"
 #include "dns_opts.h"
 #include "spf.h"
@@ -241,13 +242,9 @@ int cmd_spf(int argc, char **argv)
             }
             break;
         case O_HELP:
-            fputs(help, stdout);
-            fputs(dns_opts_help, stdout);
-            return 0;
+            return cli_usage(0, help, dns_opts_help);
         default:
-            fputs(help, stderr);
-            fputs(dns_opts_help, stderr);
-            return 2;
+            return cli_usage(2, help, dns_opts_help);
         }
     }
     if (optind != argc) {
