@@ -395,6 +395,14 @@ static void substitute(struct subst *s, const char *tmpl, const struct au_catalo
     }
 }
 
+/* The template line tmpl alone, its values put in: s holds nothing else. */
+static void substitute_line(struct subst *s, const char *tmpl, const struct au_catalog_values *v)
+{
+    au_buf_reset(&s->text);
+    au_buf_reset(&s->flag);
+    substitute(s, tmpl, v);
+}
+
 /* ---- fill ---- */
 
 static bool is_url(const char *w, const char *f, size_t n)
@@ -508,6 +516,12 @@ static void fill(struct au_reply *r, const char *t, const char *f, size_t n)
     au_buf_free(&line);
 }
 
+/* Fills what s holds into out (rule 1). */
+static void fill_subst(struct au_reply *out, const struct subst *s)
+{
+    fill(out, au_buf_slice(&s->text).ptr, au_buf_slice(&s->flag).ptr, s->text.len);
+}
+
 /*
  * A run of fixed lines.  They are kept as they are while every one of them
  * stays within AU_CATALOG_FIXED_MAX columns once filled in; a longer value
@@ -520,17 +534,14 @@ static void fixed_run(struct au_reply *out, struct subst *s, const char *const *
 {
     bool fits = true;
     for (size_t i = 0; i < run && fits; i++) {
-        au_buf_reset(&s->text);
-        au_buf_reset(&s->flag);
-        substitute(s, l[i] + 1, v);
+        substitute_line(s, l[i] + 1, v);
         fits = s->text.len <= AU_CATALOG_FIXED_MAX;
     }
     if (fits) {
         for (size_t i = 0; i < run; i++) {
-            au_buf_reset(&s->text);
-            au_buf_reset(&s->flag);
-            substitute(s, l[i] + 1, v);
-            au_reply_add_line(out, s->text.data ? s->text.data : "", s->text.len);
+            substitute_line(s, l[i] + 1, v);
+            struct au_slice line = au_buf_slice(&s->text);
+            au_reply_add_line(out, line.ptr, line.len);
         }
         return;
     }
@@ -541,7 +552,7 @@ static void fixed_run(struct au_reply *out, struct subst *s, const char *const *
             put(s, " ", 1, 't');
         substitute(s, l[i] + 1, v);
     }
-    fill(out, s->text.data ? s->text.data : "", s->flag.data ? s->flag.data : "", s->text.len);
+    fill_subst(out, s);
 }
 
 void au_catalog_render(enum au_catalog_id id, const struct au_catalog_values *v,
@@ -569,10 +580,8 @@ void au_catalog_render(enum au_catalog_id id, const struct au_catalog_values *v,
             l += run - 1;
             continue;
         }
-        au_buf_reset(&s.text);
-        au_buf_reset(&s.flag);
-        substitute(&s, tl + 1, v);
-        fill(out, s.text.data ? s.text.data : "", s.flag.data ? s.flag.data : "", s.text.len);
+        substitute_line(&s, tl + 1, v);
+        fill_subst(out, &s);
     }
     au_buf_free(&s.text);
     au_buf_free(&s.flag);
