@@ -50,42 +50,6 @@ static const char help[] =
     "                        (rfc7208-tests.yml) over its own stub zones ...\n"
     "  --bench N             ... N times, and print evaluations per second\n\n";
 
-static int parse_time(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s && *end == '\0') {
-        *out = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
-    if (*p == '.')
-        while (*++p >= '0' && *p <= '9')
-            ;
-    long off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-        off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-        if (*p == '-')
-            off = -off;
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p)
-        return -1;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = (uint64_t)((int64_t)t - off);
-    return 0;
-}
-
 static void print_trace(const struct au_spf *spf)
 {
     for (size_t i = 0; i < au_spf_trace_count(spf); i++) {
@@ -209,12 +173,15 @@ int cmd_spf(int argc, char **argv)
         case O_RECV:
             p.receiver = optarg;
             break;
-        case O_NOW:
-            if (parse_time(optarg, &p.now) < 0) {
+        case O_NOW: {
+            int64_t t;
+            if (cli_parse_time(optarg, &t) < 0) {
                 fprintf(stderr, "authsink: bad --now '%s'\n", optarg);
                 return 2;
             }
+            p.now = (uint64_t)t;
             break;
+        }
         case O_DEFEXP:
             if (au_spf_macro_check(au_slice_cstr(optarg), AU_SPF_MACRO_EXP, NULL, 0) < 0) {
                 fprintf(stderr, "authsink: --default-explanation is not a valid macro string\n");
