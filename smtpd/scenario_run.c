@@ -43,6 +43,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,17 +85,27 @@ static void diag(struct scenario_result *r, const char *fmt, ...)
         (void)au_buf_putc(&r->diag, '\n');
 }
 
-/* Adds text line by line, each line indented. */
-static void diag_block(struct scenario_result *r, const char *indent, const char *text, size_t len)
+/* Appends p line by line to out, each line after prefix and without its CR
+ * LF; a line longer than max bytes is cut there, its length said. */
+static void put_lines(struct au_buf *out, const char *prefix, const char *p, size_t n, size_t max)
 {
     size_t i = 0;
-    while (i < len) {
-        const char *nl = memchr(text + i, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
-        size_t shown = n > 0 && text[i + n - 1] == '\r' ? n - 1 : n;
-        (void)au_buf_printf(&r->diag, "%s%.*s\n", indent, (int)shown, text + i);
-        i += n + (nl ? 1 : 0);
+    while (i < n) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
+        size_t shown = len > 0 && p[i + len - 1] == '\r' ? len - 1 : len;
+        if (shown > max)
+            (void)au_buf_printf(out, "%s%.*s... (%zu bytes)\n", prefix, (int)max, p + i, shown);
+        else
+            (void)au_buf_printf(out, "%s%.*s\n", prefix, (int)shown, p + i);
+        i += len + (nl ? 1 : 0);
     }
+}
+
+/* Adds text line by line, each line indented, none cut. */
+static void diag_block(struct scenario_result *r, const char *indent, const char *text, size_t len)
+{
+    put_lines(&r->diag, indent, text, len, SIZE_MAX);
 }
 
 void scenario_result_init(struct scenario_result *r)
@@ -184,20 +195,8 @@ static void conn_close(struct conn *c)
 
 static void transcript(struct conn *c, const char *who, const char *p, size_t n)
 {
-    if (!c->verbose)
-        return;
-    size_t i = 0;
-    while (i < n) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
-        size_t shown = len > 0 && p[i + len - 1] == '\r' ? len - 1 : len;
-        if (shown > RUN_SHOWN_MAX)
-            (void)au_buf_printf(&c->transcript, "%s%.*s... (%zu bytes)\n", who, RUN_SHOWN_MAX,
-                                p + i, shown);
-        else
-            (void)au_buf_printf(&c->transcript, "%s%.*s\n", who, (int)shown, p + i);
-        i += len + (nl ? 1 : 0);
-    }
+    if (c->verbose)
+        put_lines(&c->transcript, who, p, n, RUN_SHOWN_MAX);
 }
 
 /* Connects to host:port with the I/O timeouts set. Returns 0 or -1 with why. */
