@@ -632,26 +632,34 @@ static enum run temperror_at(struct au_spf *s, const char *name, uint16_t type,
                   name, a->detail);
 }
 
+/* The prefix length that applies to the client: the term's CIDR length of
+ * the client's family, or the whole address when the term gave none (5.3-5.6). */
+static unsigned client_prefix(const struct au_spf *s, int c4, int c6)
+{
+    if (s->ip.family == AU_IP_V4)
+        return c4 < 0 ? 32u : (unsigned)c4;
+    return c6 < 0 ? 128u : (unsigned)c6;
+}
+
 /* True when one of the address records in a matches the client within the
  * term's CIDR lengths. */
 static bool addr_match(const struct au_spf *s, const struct au_dns_answer *a, int c4, int c6)
 {
     if (a->status != AU_DNS_RECORDS)
         return false;
+    uint16_t type = addr_type(s);
+    unsigned prefix = client_prefix(s, c4, c6);
     for (size_t i = 0; i < a->count; i++) {
-        struct au_ip net = {0};
         const struct au_dns_rr *rr = &a->rr[i];
-        if (rr->type == AU_DNS_A && s->ip.family == AU_IP_V4) {
-            net.family = AU_IP_V4;
+        if (rr->type != type)
+            continue;
+        struct au_ip net = {.family = s->ip.family};
+        if (type == AU_DNS_A)
             memcpy(net.addr, rr->u.a, 4);
-            if (au_ip_match(&s->ip, &net, c4 < 0 ? 32u : (unsigned)c4))
-                return true;
-        } else if (rr->type == AU_DNS_AAAA && s->ip.family == AU_IP_V6) {
-            net.family = AU_IP_V6;
+        else
             memcpy(net.addr, rr->u.aaaa, 16);
-            if (au_ip_match(&s->ip, &net, c6 < 0 ? 128u : (unsigned)c6))
-                return true;
-        }
+        if (au_ip_match(&s->ip, &net, prefix))
+            return true;
     }
     return false;
 }
@@ -671,7 +679,7 @@ static int term_target(struct au_spf *s, struct au_slice spec)
         finish(s, AU_RESULT_PERMERROR, "macro expansion longer than %d bytes", AU_SPF_EXPAND_MAX);
         return -1;
     }
-    return make_name(s->ex.data ? s->ex.data : "", s->ex.len, s->target) < 0 ? 1 : 0;
+    return make_name(au_buf_slice(&s->ex).ptr, s->ex.len, s->target) < 0 ? 1 : 0;
 }
 
 static enum run st_redirect(struct au_spf *s)
@@ -720,10 +728,8 @@ static enum run st_terms(struct au_spf *s, struct au_dns_batch *b)
             return matched(s);
         case AU_SPF_MECH_IP4:
         case AU_SPF_MECH_IP6: {
-            bool ok = au_ip_match(&s->ip, &t->ip,
-                                  t->mech == AU_SPF_MECH_IP4
-                                      ? (t->cidr4 < 0 ? 32u : (unsigned)t->cidr4)
-                                      : (t->cidr6 < 0 ? 128u : (unsigned)t->cidr6));
+            /* A network of the other family never matches, whatever the prefix. */
+            bool ok = au_ip_match(&s->ip, &t->ip, client_prefix(s, t->cidr4, t->cidr6));
             char ipb[AU_IP_STR_MAX];
             if (ok) {
                 trace_term(s, AU_SPF_OUT_MATCH, "%s is in the network", au_ip_format(&s->ip, ipb));
@@ -982,7 +988,7 @@ static enum run use_default_exp(struct au_spf *s, const char *why)
     struct au_slice d = au_slice_cstr(s->default_exp);
     const char *dom = s->frames[0].domain;
     if (expand(s, d, AU_SPF_MACRO_EXP, dom, AU_SPF_EXPLANATION_MAX) == 0)
-        set_str(&s->explanation, s->ex.data ? s->ex.data : "");
+        set_str(&s->explanation, au_buf_slice(&s->ex).ptr);
     else
         set_str(&s->explanation, "");
     trace_add(s, AU_SPF_TRACE_EXP, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE, "default explanation: %s",
@@ -1000,7 +1006,7 @@ static enum run st_exp_start(struct au_spf *s, struct au_dns_batch *b)
     if (need_p(s, spec, S_EXP_START))
         return R_CONTINUE;
     if (expand(s, spec, AU_SPF_MACRO_DOMAIN, f->domain, AU_SPF_EXPAND_MAX) < 0 ||
-        make_name(s->ex.data ? s->ex.data : "", s->ex.len, s->target) < 0)
+        make_name(au_buf_slice(&s->ex).ptr, s->ex.len, s->target) < 0)
         return use_default_exp(s, "exp= does not expand to a domain name");
     ask(s, b, s->target, AU_DNS_TXT);
     s->state = S_EXP_WAIT;
@@ -1014,7 +1020,7 @@ static enum run exp_text(struct au_spf *s)
         return R_CONTINUE;
     if (expand(s, text, AU_SPF_MACRO_EXP, s->frames[0].domain, AU_SPF_EXPLANATION_MAX) < 0)
         return use_default_exp(s, "explanation longer than the limit");
-    set_str(&s->explanation, s->ex.data ? s->ex.data : "");
+    set_str(&s->explanation, au_buf_slice(&s->ex).ptr);
     trace_add(s, AU_SPF_TRACE_EXP, s->exp_text, AU_SPF_OUT_NONE, AU_RESULT_NONE, "TXT %s",
               s->target);
     s->state = S_DONE;
@@ -1043,7 +1049,7 @@ static enum run st_exp_wait(struct au_spf *s)
         return use_default_exp(s, "explanation longer than the limit");
     }
     if (au_spf_macro_check(au_buf_slice(&t), AU_SPF_MACRO_EXP, NULL, 0) < 0 ||
-        memchr(t.data ? t.data : "", '\0', t.len)) {
+        memchr(au_buf_slice(&t).ptr, '\0', t.len)) {
         au_buf_free(&t);
         return use_default_exp(s, "syntax error in the explanation text");
     }
