@@ -451,22 +451,26 @@ static bool reply_matches(const struct scenario_reply *want, const struct got *g
     return want->enhanced[0] == '\0' || strcmp(want->enhanced, g->enhanced) == 0;
 }
 
+/* "CODE ENHANCED", or "CODE" when there is no enhanced code. */
+static void code_text(int code, const char *enhanced, char *buf, size_t size)
+{
+    if (enhanced[0])
+        snprintf(buf, size, "%d %s", code, enhanced);
+    else
+        snprintf(buf, size, "%d", code);
+}
+
 static void reply_text(const struct scenario_reply *r, char *buf, size_t size)
 {
-    if (r->enhanced[0])
-        snprintf(buf, size, "%d %s", r->code, r->enhanced);
-    else
-        snprintf(buf, size, "%d", r->code);
+    code_text(r->code, r->enhanced, buf, size);
 }
 
 static void got_text(const struct got *g, char *buf, size_t size)
 {
     if (!g->ok)
         snprintf(buf, size, "no reply: %s", g->error ? g->error : "nothing read");
-    else if (g->enhanced[0])
-        snprintf(buf, size, "%d %s", g->code, g->enhanced);
     else
-        snprintf(buf, size, "%d", g->code);
+        code_text(g->code, g->enhanced, buf, size);
 }
 
 /* Copies s with every run of white space (CR and LF included) made one space. */
