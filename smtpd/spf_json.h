@@ -22,5 +22,9 @@
  * mechanism "mechanism" ("all", "ip4", ...) and "qualifier" ("+", "-", "~", "?")}.
  */
 json_t *spf_json_object(const struct au_spf *spf, bool with_trace);
+/* A new JSON string of s, or null when s is NULL.  Text that is not UTF-8
+ * (bytes from a peer or DNS) has its bytes >= 0x80 made '?', as JSON must be
+ * UTF-8.  Shared with verdict_json. */
+json_t *spf_json_str(const char *s);
 
 #endif

@@ -3,31 +3,13 @@
  *
  * Public: verdict_json_{dkim,dmarc,iprev,reply,policy,add}.  Strings that
  * come from a peer may hold bytes that are not UTF-8; they are made valid
- * (each such byte becomes '?') because JSON must be UTF-8.
+ * (each such byte becomes '?', spf_json_str) because JSON must be UTF-8.
  */
 #include "verdict_json.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "spf_json.h"
-#include "xalloc.h"
-
-static json_t *str(const char *s)
-{
-    if (s == NULL)
-        return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char *c = au_xstrdup(s);
-    for (char *p = c; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
-    j = json_string(c);
-    free(c);
-    return j ? j : json_string("");
-}
 
 json_t *verdict_json_dkim(const struct au_dkim_verify *v)
 {
@@ -38,13 +20,13 @@ json_t *verdict_json_dkim(const struct au_dkim_verify *v)
         const struct au_dkim_sig_result *r = au_dkim_verify_result(v, i);
         json_t *o = json_object();
         json_object_set_new(o, "result", json_string(au_result_name(r->result)));
-        json_object_set_new(o, "domain", str(r->domain));
-        json_object_set_new(o, "selector", str(r->selector));
-        json_object_set_new(o, "algorithm", str(r->algorithm));
-        json_object_set_new(o, "identity", str(r->identity));
-        json_object_set_new(o, "headers", str(r->headers));
+        json_object_set_new(o, "domain", spf_json_str(r->domain));
+        json_object_set_new(o, "selector", spf_json_str(r->selector));
+        json_object_set_new(o, "algorithm", spf_json_str(r->algorithm));
+        json_object_set_new(o, "identity", spf_json_str(r->identity));
+        json_object_set_new(o, "headers", spf_json_str(r->headers));
         json_object_set_new(o, "key_bits", json_integer(r->key_bits));
-        json_object_set_new(o, "reason", str(r->reason));
+        json_object_set_new(o, "reason", spf_json_str(r->reason));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -71,11 +53,11 @@ json_t *verdict_json_dmarc(const struct au_dmarc *d)
     const struct au_dmarc_outcome *o = au_dmarc_outcome(d);
     json_t *j = json_object();
     json_object_set_new(j, "result", json_string(au_result_name(o->result)));
-    json_object_set_new(j, "domain", str(o->from_domain));
-    json_object_set_new(j, "org_domain", str(o->org_domain));
-    json_object_set_new(j, "policy", str(o->record_found ? policy_name(o->policy) : NULL));
-    json_object_set_new(j, "record", str(o->record_text));
-    json_object_set_new(j, "record_domain", str(o->record_domain));
+    json_object_set_new(j, "domain", spf_json_str(o->from_domain));
+    json_object_set_new(j, "org_domain", spf_json_str(o->org_domain));
+    json_object_set_new(j, "policy", spf_json_str(o->record_found ? policy_name(o->policy) : NULL));
+    json_object_set_new(j, "record", spf_json_str(o->record_text));
+    json_object_set_new(j, "record_domain", spf_json_str(o->record_domain));
     bool spf = false, dkim = false;
     json_t *rows = json_array();
     for (size_t i = 0; i < o->rows; i++) {
@@ -89,7 +71,7 @@ json_t *verdict_json_dmarc(const struct au_dmarc *d)
         }
         json_t *row = json_object();
         json_object_set_new(row, "method", json_string(is_spf ? "spf" : "dkim"));
-        json_object_set_new(row, "domain", str(r->domain));
+        json_object_set_new(row, "domain", spf_json_str(r->domain));
         json_object_set_new(row, "result", json_string(au_result_name(r->result)));
         json_object_set_new(row, "aligned", json_boolean(r->aligned));
         json_object_set_new(row, "passes", json_boolean(r->passes));
@@ -100,7 +82,7 @@ json_t *verdict_json_dmarc(const struct au_dmarc *d)
     json_object_set_new(al, "dkim", json_boolean(dkim));
     json_object_set_new(j, "alignment", al);
     json_object_set_new(j, "table", rows);
-    json_object_set_new(j, "explanation", str(o->explanation));
+    json_object_set_new(j, "explanation", spf_json_str(o->explanation));
     return j;
 }
 
@@ -113,10 +95,10 @@ json_t *verdict_json_iprev(const struct au_iprev *v)
     json_object_set_new(j, "result", json_string(au_result_name(o->result)));
     json_t *ptr = json_array();
     for (size_t i = 0; i < o->names; i++)
-        json_array_append_new(ptr, str(o->name[i].name));
+        json_array_append_new(ptr, spf_json_str(o->name[i].name));
     json_object_set_new(j, "ptr", ptr);
-    json_object_set_new(j, "confirmed", str(o->confirmed));
-    json_object_set_new(j, "explanation", str(o->explanation));
+    json_object_set_new(j, "confirmed", spf_json_str(o->confirmed));
+    json_object_set_new(j, "explanation", spf_json_str(o->explanation));
     return j;
 }
 
@@ -127,7 +109,7 @@ json_t *verdict_json_reply(const struct au_reply *r)
     json_object_set_new(j, "enhanced", r->enhanced[0] ? json_string(r->enhanced) : json_null());
     json_t *text = json_array();
     for (size_t i = 0; i < r->n; i++)
-        json_array_append_new(text, str(r->lines[i]));
+        json_array_append_new(text, spf_json_str(r->lines[i]));
     json_object_set_new(j, "text", text);
     return j;
 }
@@ -135,14 +117,14 @@ json_t *verdict_json_reply(const struct au_reply *r)
 json_t *verdict_json_policy(const struct au_policy_verdict *v)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "profile", str(v->profile));
-    json_object_set_new(j, "rule", str(v->rule));
+    json_object_set_new(j, "profile", spf_json_str(v->profile));
+    json_object_set_new(j, "rule", spf_json_str(v->rule));
     json_object_set_new(j, "accepted", json_boolean(v->accept));
     json_object_set_new(j, "disposition",
                         json_string(v->dis == AU_POLICY_DIS_QUARANTINE ? "quarantine" : "none"));
-    json_object_set_new(j, "explanation", str(v->explanation));
+    json_object_set_new(j, "explanation", spf_json_str(v->explanation));
     if (v->observed_rule)
-        json_object_set_new(j, "observed_rule", str(v->observed_rule));
+        json_object_set_new(j, "observed_rule", spf_json_str(v->observed_rule));
     return j;
 }
 
@@ -177,14 +159,14 @@ void verdict_json_add(json_t *o, const struct au_assess *a, const struct au_ipre
                 au_buf_append(&field, p + k, n - k);
             } else {
                 if (field.len)
-                    json_array_append_new(h, str(field.data));
+                    json_array_append_new(h, spf_json_str(field.data));
                 au_buf_reset(&field);
                 au_buf_append(&field, p, n);
             }
             p += n + (eol ? 2 : 0);
         }
         if (field.len)
-            json_array_append_new(h, str(field.data));
+            json_array_append_new(h, spf_json_str(field.data));
         au_buf_free(&field);
         au_buf_free(&b);
         json_object_set_new(o, "headers", h);
