@@ -157,15 +157,15 @@ static enum au_result qualifier_result(char q)
     }
 }
 
-/* Appends a trace entry; returns its index or -1 when the trace is full. */
-static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char *text,
-                      enum au_spf_outcome outcome, enum au_result result, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char *text,
-                      enum au_spf_outcome outcome, enum au_result result, const char *fmt, ...)
+/* Appends a trace entry that takes ownership of text and detail (both freed
+ * when the trace is full). Returns its index or -1 when the trace is full. */
+static long trace_push(struct au_spf *s, enum au_spf_trace_kind kind, char *text,
+                       enum au_spf_outcome outcome, enum au_result result, char *detail)
 {
     if (s->ntrace >= AU_SPF_TRACE_MAX) {
         s->trace_truncated = true;
+        free(text);
+        free(detail);
         return -1;
     }
     if (s->ntrace == s->trace_cap) {
@@ -176,22 +176,28 @@ static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char 
     t->kind = kind;
     t->depth = s->depth ? s->depth - 1 : 0;
     t->domain = xstrdup0(s->depth ? top(s)->domain : s->domain0);
-    t->text = text ? au_xstrdup(text) : NULL;
+    t->text = text;
     t->outcome = outcome;
     t->result = result;
     t->mech = -1;
     t->qualifier = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    t->detail = vformat(fmt, ap);
-    va_end(ap);
+    t->detail = detail;
     return (long)s->ntrace++;
 }
 
-/* The current term's text as a C string (in a static-free way: a copy). */
-static char *term_text(const struct au_spf_term *t)
+/* Appends a trace entry with a copy of text (NULL: none) and a formatted
+ * detail. Returns its index or -1 when the trace is full. */
+static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char *text,
+                      enum au_spf_outcome outcome, enum au_result result, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static long trace_add(struct au_spf *s, enum au_spf_trace_kind kind, const char *text,
+                      enum au_spf_outcome outcome, enum au_result result, const char *fmt, ...)
 {
-    return au_slice_dup(t->text);
+    va_list ap;
+    va_start(ap, fmt);
+    char *detail = vformat(fmt, ap);
+    va_end(ap);
+    return trace_push(s, kind, text ? au_xstrdup(text) : NULL, outcome, result, detail);
 }
 
 static void drop_answers(struct au_spf *s)
@@ -274,19 +280,16 @@ static long trace_term(struct au_spf *s, enum au_spf_outcome o, const char *fmt,
 static long trace_term(struct au_spf *s, enum au_spf_outcome o, const char *fmt, ...)
 {
     const struct au_spf_term *t = cur_term(s);
-    char *text = term_text(t);
     va_list ap;
     va_start(ap, fmt);
     char *detail = vformat(fmt, ap);
     va_end(ap);
     enum au_result r = o == AU_SPF_OUT_MATCH ? qualifier_result(t->qualifier) : AU_RESULT_NONE;
-    long i = trace_add(s, AU_SPF_TRACE_TERM, text, o, r, "%s", detail);
+    long i = trace_push(s, AU_SPF_TRACE_TERM, au_slice_dup(t->text), o, r, detail);
     if (i >= 0 && t->type == AU_SPF_TERM_MECH) {
         s->trace[i].mech = (int)t->mech;
         s->trace[i].qualifier = t->qualifier;
     }
-    free(text);
-    free(detail);
     if (o == AU_SPF_OUT_ERROR || (o == AU_SPF_OUT_MATCH && s->depth == 1))
         s->decided = i;
     return i;
@@ -693,7 +696,7 @@ static enum run st_redirect(struct au_spf *s)
     int r = term_target(s, t->spec);
     if (r < 0)
         return R_DONE;
-    char *text = term_text(t);
+    char *text = au_slice_dup(t->text);
     if (r > 0) {
         trace_add(s, AU_SPF_TRACE_TERM, text, AU_SPF_OUT_ERROR, AU_RESULT_PERMERROR,
                   "target is not a valid domain name");
