@@ -1184,6 +1184,41 @@ static void expected_text(const struct scenario_expect *e, char *buf, size_t siz
     snprintf(buf, size, "%s at %s", r, at_names[e->at]);
 }
 
+/* Checks the final answer of conversation i (at the stage at) against its
+ * expectation, and keeps what its result expectations need for when the
+ * receiver's log is complete. */
+static void check_final(struct run *run, size_t i, enum scenario_at at, const struct got *final,
+                        const char *sid)
+{
+    const struct scenario_expect *e = &run->w->s->conv[i].expect;
+    bool text_ok = true;
+    if (e->text) {
+        char *want = squeeze(e->text, strlen(e->text));
+        text_ok = final->words.data && strstr(final->words.data, want) != NULL;
+        free(want);
+    }
+    if (at != e->at || !reply_matches(&e->reply, final) || !text_ok) {
+        char want[160], got[200];
+        expected_text(e, want, sizeof want);
+        got_text(final, got, sizeof got);
+        conv_fail(run, i, "the final answer is not the one expected");
+        diag(run->r, "  expected: %s%s%s%s", want, e->text ? ", text containing \"" : "",
+             e->text ? e->text : "", e->text ? "\"" : "");
+        diag(run->r, "  got:      %s at %s%s", got, at_names[at],
+             text_ok ? "" : ", and the text does not contain the expected words");
+        show_reply(run, final);
+    }
+    bool results = e->spf >= 0 || e->dmarc >= 0 || e->iprev >= 0 || e->has_dkim || e->nheaders > 0;
+    if (results) {
+        run->pend = au_xrealloc(run->pend, (run->npend + 1) * sizeof *run->pend);
+        struct pending *p = &run->pend[run->npend++];
+        p->conv = i;
+        snprintf(p->sid, sizeof p->sid, "%s", sid);
+        got_init(&p->final);
+        got_copy(&p->final, final);
+    }
+}
+
 static void run_message(struct run *run, size_t i)
 {
     const struct scenario_conversation *c = &run->w->s->conv[i];
@@ -1195,7 +1230,7 @@ static void run_message(struct run *run, size_t i)
     got_init(&first_refusal);
     got_init(&final);
     enum scenario_at at = SCENARIO_AT_CONNECT;
-    bool have_final = false, rcpt_refused = false;
+    bool rcpt_refused = false;
     bool failed_before = run->failed;
     run->failed = false;
     size_t accepted = 0;
@@ -1207,7 +1242,6 @@ static void run_message(struct run *run, size_t i)
     session_id_of(&g, sid, sizeof sid);
     if (rc == 1) {
         got_copy(&final, &g);
-        have_final = true;
         goto compare;
     }
     at = SCENARIO_AT_MAIL;
@@ -1216,7 +1250,6 @@ static void run_message(struct run *run, size_t i)
     session_id_of(&g, sid, sizeof sid);
     if (!g.ok || g.code >= 400) {
         got_copy(&final, &g);
-        have_final = true;
         goto compare;
     }
     at = SCENARIO_AT_RCPT;
@@ -1235,7 +1268,6 @@ static void run_message(struct run *run, size_t i)
         }
         if (!g.ok) {
             got_copy(&final, &g);
-            have_final = true;
             goto compare;
         }
         if (g.code >= 400) {
@@ -1248,7 +1280,6 @@ static void run_message(struct run *run, size_t i)
     }
     if (accepted == 0) {
         got_copy(&final, &first_refusal);
-        have_final = true;
         goto compare;
     }
     at = SCENARIO_AT_DATA;
@@ -1257,7 +1288,6 @@ static void run_message(struct run *run, size_t i)
     session_id_of(&g, sid, sizeof sid);
     if (!g.ok || g.code != 354) {
         got_copy(&final, &g);
-        have_final = true;
         goto compare;
     }
     struct au_buf msg;
@@ -1273,42 +1303,13 @@ static void run_message(struct run *run, size_t i)
         g.error = "the connection failed while sending the message";
     session_id_of(&g, sid, sizeof sid);
     got_copy(&final, &g);
-    have_final = true;
     if (e->at == SCENARIO_AT_RCPT && rcpt_refused) {
         got_copy(&final, &first_refusal);
         at = SCENARIO_AT_RCPT;
     }
 
 compare:
-    if (have_final) {
-        bool text_ok = true;
-        if (e->text) {
-            char *want = squeeze(e->text, strlen(e->text));
-            text_ok = final.words.data && strstr(final.words.data, want) != NULL;
-            free(want);
-        }
-        if (at != e->at || !reply_matches(&e->reply, &final) || !text_ok) {
-            char want[160], got[200];
-            expected_text(e, want, sizeof want);
-            got_text(&final, got, sizeof got);
-            conv_fail(run, i, "the final answer is not the one expected");
-            diag(run->r, "  expected: %s%s%s%s", want, e->text ? ", text containing \"" : "",
-                 e->text ? e->text : "", e->text ? "\"" : "");
-            diag(run->r, "  got:      %s at %s%s", got, at_names[at],
-                 text_ok ? "" : ", and the text does not contain the expected words");
-            show_reply(run, &final);
-        }
-        bool results =
-            e->spf >= 0 || e->dmarc >= 0 || e->iprev >= 0 || e->has_dkim || e->nheaders > 0;
-        if (results) {
-            run->pend = au_xrealloc(run->pend, (run->npend + 1) * sizeof *run->pend);
-            struct pending *p = &run->pend[run->npend++];
-            p->conv = i;
-            snprintf(p->sid, sizeof p->sid, "%s", sid);
-            got_init(&p->final);
-            got_copy(&p->final, &final);
-        }
-    }
+    check_final(run, i, at, &final, sid);
     if (k.fd >= 0 && final.ok && final.code != 421) {
         conn_printf(&k, "QUIT\r\n");
         read_reply(&k, &g);
