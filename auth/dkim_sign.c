@@ -110,13 +110,9 @@ static void put_piece(struct au_buf *out, size_t *col, const char *text, size_t 
 }
 
 /* Appends a long value in pieces that fold anywhere (base64) or after
- * colons (h=). */
-static void put_long(struct au_buf *out, size_t *col, const char *tag, const char *val,
-                     bool at_colons, bool last)
+ * colons (h=), starting on the current line. */
+static void put_folded(struct au_buf *out, size_t *col, const char *val, bool at_colons)
 {
-    char head[16];
-    snprintf(head, sizeof head, "%s=", tag);
-    put_piece(out, col, head, strlen(head), true);
     size_t n = strlen(val), i = 0;
     while (i < n) {
         size_t room = *col < AU_DKIM_SIGN_WIDTH ? AU_DKIM_SIGN_WIDTH - *col : 0;
@@ -144,6 +140,16 @@ static void put_long(struct au_buf *out, size_t *col, const char *tag, const cha
             *col = 1;
         }
     }
+}
+
+/* Appends "tag=" and the long value, then ";" unless it is the last tag. */
+static void put_long(struct au_buf *out, size_t *col, const char *tag, const char *val,
+                     bool at_colons, bool last)
+{
+    char head[16];
+    snprintf(head, sizeof head, "%s=", tag);
+    put_piece(out, col, head, strlen(head), true);
+    put_folded(out, col, val, at_colons);
     if (!last) {
         au_buf_putc(out, ';');
         (*col)++;
@@ -339,19 +345,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     char *b64 = au_xmalloc(4 * ((slen + 2) / 3) + 1);
     EVP_EncodeBlock((unsigned char *)b64, sig, (int)slen);
     /* b= continues on the current line, then folds every line. */
-    size_t n = strlen(b64), i = 0;
-    while (i < n) {
-        size_t room = col < AU_DKIM_SIGN_WIDTH ? AU_DKIM_SIGN_WIDTH - col : 0;
-        if (room == 0) {
-            au_buf_puts(&field, "\r\n\t");
-            col = 1;
-            continue;
-        }
-        size_t k = n - i < room ? n - i : room;
-        au_buf_append(&field, b64 + i, k);
-        col += k;
-        i += k;
-    }
+    put_folded(&field, &col, b64, false);
     free(b64);
     au_buf_puts(&field, "\r\n");
     if (au_buf_append(out, field.data, field.len) < 0) {
