@@ -78,14 +78,28 @@ void au_dmarc_record_clear(struct au_dmarc_record *rec)
     defaults(rec);
 }
 
+/* Each policy's word as a record spells it (compared case-insensitively)
+ * and as Gmail stamps it: one table for parsing and printing. */
+static const char *const policy_words[][2] = {
+    [AU_DMARC_POLICY_UNSET] = {"unset", "UNSET"},
+    [AU_DMARC_POLICY_NONE] = {"none", "NONE"},
+    [AU_DMARC_POLICY_QUARANTINE] = {"quarantine", "QUARANTINE"},
+    [AU_DMARC_POLICY_REJECT] = {"reject", "REJECT"},
+};
+
+static const char *policy_word(enum au_dmarc_policy p, bool upper)
+{
+    if ((unsigned)p >= sizeof policy_words / sizeof *policy_words)
+        p = AU_DMARC_POLICY_UNSET;
+    return policy_words[p][upper];
+}
+
+/* The policy a p= or sp= value names, or UNSET for anything else. */
 static enum au_dmarc_policy parse_policy(struct au_slice v)
 {
-    if (au_slice_eq_ci(v, "none"))
-        return AU_DMARC_POLICY_NONE;
-    if (au_slice_eq_ci(v, "quarantine"))
-        return AU_DMARC_POLICY_QUARANTINE;
-    if (au_slice_eq_ci(v, "reject"))
-        return AU_DMARC_POLICY_REJECT;
+    for (unsigned p = AU_DMARC_POLICY_NONE; p <= AU_DMARC_POLICY_REJECT; p++)
+        if (au_slice_eq_ci(v, policy_words[p][0]))
+            return (enum au_dmarc_policy)p;
     return AU_DMARC_POLICY_UNSET;
 }
 
@@ -354,32 +368,12 @@ enum au_dmarc_parse au_dmarc_record_parse(struct au_slice text, struct au_dmarc_
 
 const char *au_dmarc_policy_name(enum au_dmarc_policy p)
 {
-    switch (p) {
-    case AU_DMARC_POLICY_NONE:
-        return "none";
-    case AU_DMARC_POLICY_QUARANTINE:
-        return "quarantine";
-    case AU_DMARC_POLICY_REJECT:
-        return "reject";
-    case AU_DMARC_POLICY_UNSET:
-        break;
-    }
-    return "unset";
+    return policy_word(p, false);
 }
 
 const char *au_dmarc_policy_upper(enum au_dmarc_policy p)
 {
-    switch (p) {
-    case AU_DMARC_POLICY_NONE:
-        return "NONE";
-    case AU_DMARC_POLICY_QUARANTINE:
-        return "QUARANTINE";
-    case AU_DMARC_POLICY_REJECT:
-        return "REJECT";
-    case AU_DMARC_POLICY_UNSET:
-        break;
-    }
-    return "UNSET";
+    return policy_word(p, true);
 }
 
 const char *au_dmarc_parse_name(enum au_dmarc_parse r)
