@@ -957,6 +957,21 @@ static void show_reply(struct run *run, const struct got *g)
     }
 }
 
+/* True when EHLO's reply g names STARTTLS on a line of its own (RFC 3207 4). */
+static bool offers_starttls(const struct got *g)
+{
+    const char *p = g->raw.data ? g->raw.data : "", *end = p + g->raw.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        if (eol - p >= 12 && strncasecmp(p + 4, "STARTTLS", 8) == 0 &&
+            (p + 12 == eol || p[12] == '\r' || p[12] == ' '))
+            return true;
+        p = nl ? nl + 1 : end;
+    }
+    return false;
+}
+
 /* Greeting, EHLO, XCLIENT and EHLO again, STARTTLS and EHLO. With
  * xclient_only (raw conversations) it stops after XCLIENT's 220, or after the
  * TLS handshake when client.tls asks for one.  Returns 0 when the
@@ -1017,14 +1032,7 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, e
         }
     }
     if (c->has_client && c->client.tls) {
-        /* EHLO's reply must name STARTTLS on a line of its own. */
-        bool offered = false;
-        const char *p = g->raw.data ? g->raw.data : "";
-        for (const char *l = p; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
-            if (strlen(l) >= 12 && strncasecmp(l + 4, "STARTTLS", 8) == 0 &&
-                (l[12] == '\r' || l[12] == '\n' || l[12] == '\0' || l[12] == ' '))
-                offered = true;
-        if (!offered) {
+        if (!offers_starttls(g)) {
             conv_fail(run, i, "client.tls is true but the receiver did not offer STARTTLS");
             show_reply(run, g);
             rc = -1;
