@@ -346,10 +346,10 @@ static int make_name(const char *p, size_t n, char *out)
     return 0;
 }
 
-/* RFC 7208 4.3: a <domain> that is malformed or has a single label. */
-static bool domain_ok(const char *d)
+/* RFC 7208 4.3: false when the <domain> d is malformed or has a single
+ * label; else true, with its query name in out (AU_DNS_NAME_MAX + 1 bytes). */
+static bool domain_ok(const char *d, char *out)
 {
-    char tmp[AU_DNS_NAME_MAX + 1];
     size_t n = strlen(d);
     if (d[0] == '[')
         return false; /* an address literal is not a domain name */
@@ -358,9 +358,9 @@ static bool domain_ok(const char *d)
             return false;
     if (n && d[n - 1] == '.')
         n--;
-    if (n > AU_DNS_NAME_MAX || make_name(d, n, tmp) < 0)
+    if (n > AU_DNS_NAME_MAX || make_name(d, n, out) < 0)
         return false;
-    return strchr(tmp, '.') != NULL;
+    return strchr(out, '.') != NULL;
 }
 
 /* True when name equals domain or is a subdomain of it (ASCII case ignored). */
@@ -502,13 +502,12 @@ static enum run st_init(struct au_spf *s)
 {
     push_frame(s, "", false);
     snprintf(top(s)->domain, sizeof top(s)->domain, "%.*s", AU_DNS_NAME_MAX, s->domain0);
-    if (strlen(s->domain0) > AU_DNS_NAME_MAX + 1 || !domain_ok(s->domain0)) {
+    char name[AU_DNS_NAME_MAX + 1];
+    if (strlen(s->domain0) > AU_DNS_NAME_MAX + 1 || !domain_ok(s->domain0, name)) {
         trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE,
                   "not a valid multi-label domain name");
         return finish(s, AU_RESULT_NONE, "%s is not a valid multi-label domain name", s->domain0);
     }
-    char name[AU_DNS_NAME_MAX + 1];
-    make_name(s->domain0, strlen(s->domain0), name);
     snprintf(top(s)->domain, sizeof top(s)->domain, "%s", name);
     s->state = S_FETCH;
     return R_CONTINUE;
