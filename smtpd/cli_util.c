@@ -1,7 +1,7 @@
 /*
  * cli_util - shared pieces of the subcommands (see cli_util.h).
  *
- * Public: cli_read_all, cli_to_crlf, cli_parse_time, cli_usage.
+ * Public: cli_read_all, cli_read_file, cli_to_crlf, cli_parse_time, cli_usage.
  */
 #include "cli_util.h"
 
@@ -13,31 +13,45 @@
 
 #include "buf.h"
 
-char *cli_read_all(const char *path, size_t *len)
+/* Reads f to its end, at most max bytes; name is for the messages. */
+static char *read_stream(FILE *f, const char *name, size_t max, size_t *len)
 {
-    FILE *f = (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
     struct au_buf b;
-    au_buf_init(&b, CLI_MESSAGE_MAX);
+    au_buf_init(&b, max);
     char tmp[65536];
     size_t n;
     int rc = 0;
     while (rc == 0 && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
         rc = au_buf_append(&b, tmp, n);
-    bool err = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (rc < 0 || err) {
-        fprintf(stderr, "authsink: %s: %s\n", path ? path : "stdin",
-                rc < 0 ? "message too large" : "read error");
+    if (rc < 0 || ferror(f)) {
+        if (rc < 0)
+            fprintf(stderr, "authsink: %s: larger than %zu bytes\n", name, max);
+        else
+            fprintf(stderr, "authsink: %s: %s\n", name, strerror(errno));
         au_buf_free(&b);
         return NULL;
     }
     *len = b.len;
     return au_buf_detach(&b);
+}
+
+char *cli_read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *p = read_stream(f, path, max, len);
+    fclose(f);
+    return p;
+}
+
+char *cli_read_all(const char *path, size_t *len)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return read_stream(stdin, path ? path : "stdin", CLI_MESSAGE_MAX, len);
+    return cli_read_file(path, CLI_MESSAGE_MAX, len);
 }
 
 /* Bare LF becomes CRLF. Sets *had_bare_lf. */
@@ -97,7 +111,6 @@ int cli_parse_time(const char *s, int64_t *out)
     *out = (int64_t)t - off;
     return 0;
 }
-
 
 int cli_usage(int status, const char *help, const char *more)
 {

@@ -16,6 +16,9 @@
  * bytes. Returns a malloc'd buffer (NUL after len bytes), or NULL with the
  * reason printed. */
 char *cli_read_all(const char *path, size_t *len);
+/* Reads all of the file path (taken as named: "-" is a file), at most max
+ * bytes. Returns as cli_read_all. */
+char *cli_read_file(const char *path, size_t max, size_t *len);
 /* A copy of p where every bare LF is CRLF; *had_bare_lf tells whether any was. */
 char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf);
 /* Epoch seconds, or RFC 3339 ("2026-11-26T08:00:00Z", "...+01:00").

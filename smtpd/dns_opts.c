@@ -21,6 +21,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "cli_util.h"
 #include "resolver.h"
 #include "xalloc.h"
 
@@ -105,51 +106,13 @@ int dns_opts_is_stub(const struct dns_opts *o)
     return o->nzones > 0 || o->nfaults > 0;
 }
 
-/* Reads a whole file. Returns its bytes (caller frees) or NULL with a
- * message printed. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    struct au_buf b;
-    au_buf_init(&b, DNS_ZONE_FILE_MAX);
-    for (;;) {
-        size_t avail = 0;
-        char *p = au_buf_space(&b, 65536, &avail);
-        if (p == NULL) {
-            fprintf(stderr, "authsink: %s: larger than %u bytes\n", path, DNS_ZONE_FILE_MAX);
-            break;
-        }
-        size_t n = fread(p, 1, avail, f);
-        au_buf_commit(&b, n);
-        if (n < avail) {
-            if (ferror(f)) {
-                fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
-                p = NULL;
-            }
-            if (p) {
-                fclose(f);
-                *len = b.len;
-                return au_buf_detach(&b);
-            }
-            break;
-        }
-    }
-    fclose(f);
-    au_buf_free(&b);
-    return NULL;
-}
-
 struct au_dns_stub *dns_opts_build_stub(const struct dns_opts *o)
 {
     struct au_dns_stub *stub = au_dns_stub_new();
     char err[512];
     for (size_t i = 0; i < o->nzones; i++) {
         size_t len = 0;
-        char *text = read_file(o->zones[i], &len);
+        char *text = cli_read_file(o->zones[i], DNS_ZONE_FILE_MAX, &len);
         if (text == NULL) {
             au_dns_stub_free(stub);
             return NULL;
