@@ -254,21 +254,6 @@ static int conn_write(struct conn *c, const char *p, size_t n)
     return 0;
 }
 
-static int conn_printf(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int conn_printf(struct conn *c, const char *fmt, ...)
-{
-    struct au_buf b;
-    au_buf_init(&b, AU_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    (void)au_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    int rc = conn_write(c, b.data, b.len);
-    au_buf_free(&b);
-    return rc;
-}
-
 /* Reads more input. Returns bytes read, 0 at end of stream, -1 on error/timeout. */
 static ssize_t conn_fill(struct conn *c)
 {
@@ -407,6 +392,30 @@ static void read_reply(struct conn *c, struct got *g)
             return;
         }
     }
+}
+
+/* Sends one command (fmt and its arguments, CRLF included) and reads its
+ * reply into g; a failed write shows as the reply that does not come. */
+static void command(struct conn *c, struct got *g, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void command(struct conn *c, struct got *g, const char *fmt, ...)
+{
+    struct au_buf b;
+    au_buf_init(&b, AU_BUF_NOLIMIT);
+    va_list ap;
+    va_start(ap, fmt);
+    (void)au_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    (void)conn_write(c, b.data, b.len);
+    au_buf_free(&b);
+    read_reply(c, g);
+}
+
+/* True when g is no reply, or a refusal (4yz, 5yz). */
+static bool refused(const struct got *g)
+{
+    return !g->ok || g->code >= 400;
 }
 
 /* The STARTTLS handshake over the connected socket. Returns 0 or -1 with why. */
@@ -995,23 +1004,21 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, e
     int rc = 0;
     *at = SCENARIO_AT_CONNECT;
     read_reply(k, g);
-    if (!g->ok || g->code >= 400) {
+    if (refused(g)) {
         rc = 1;
         goto out;
     }
     if (!c->has_client && xclient_only)
         goto out;
     *at = SCENARIO_AT_HELO;
-    conn_printf(k, "EHLO %s\r\n", helo);
-    read_reply(k, g);
-    if (!g->ok || g->code >= 400) {
+    command(k, g, "EHLO %s\r\n", helo);
+    if (refused(g)) {
         rc = 1;
         goto out;
     }
     if (c->has_client) {
-        conn_printf(k, "XCLIENT ADDR=%s%s NAME=%s\r\n", c->client.family == AF_INET6 ? "IPV6:" : "",
-                    ip, confirmed ? ptr : "[UNAVAILABLE]");
-        read_reply(k, g);
+        command(k, g, "XCLIENT ADDR=%s%s NAME=%s\r\n", c->client.family == AF_INET6 ? "IPV6:" : "",
+                ip, confirmed ? ptr : "[UNAVAILABLE]");
         if (!g->ok || g->code != 220) {
             conv_fail(run, i,
                       "the receiver refused XCLIENT, so the client address %s could "
@@ -1024,9 +1031,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, e
         /* Raw items start here, or after STARTTLS (which needs an EHLO first). */
         if (xclient_only && !c->client.tls)
             goto out;
-        conn_printf(k, "EHLO %s\r\n", helo);
-        read_reply(k, g);
-        if (!g->ok || g->code >= 400) {
+        command(k, g, "EHLO %s\r\n", helo);
+        if (refused(g)) {
             rc = 1;
             goto out;
         }
@@ -1038,8 +1044,7 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, e
             rc = -1;
             goto out;
         }
-        conn_printf(k, "STARTTLS\r\n");
-        read_reply(k, g);
+        command(k, g, "STARTTLS\r\n");
         if (!g->ok || g->code != 220) {
             conv_fail(run, i, "STARTTLS was refused");
             show_reply(run, g);
@@ -1053,9 +1058,8 @@ static int conv_open(struct run *run, size_t i, struct conn *k, struct got *g, e
         }
         if (xclient_only)
             goto out; /* the raw items begin with their own EHLO (RFC 3207 4.2) */
-        conn_printf(k, "EHLO %s\r\n", helo);
-        read_reply(k, g);
-        if (!g->ok || g->code >= 400) {
+        command(k, g, "EHLO %s\r\n", helo);
+        if (refused(g)) {
             rc = 1;
             goto out;
         }
@@ -1253,17 +1257,15 @@ static void run_message(struct run *run, size_t i)
         goto compare;
     }
     at = SCENARIO_AT_MAIL;
-    conn_printf(&k, "MAIL FROM:<%s>\r\n", c->mail_from);
-    read_reply(&k, &g);
+    command(&k, &g, "MAIL FROM:<%s>\r\n", c->mail_from);
     session_id_of(&g, sid, sizeof sid);
-    if (!g.ok || g.code >= 400) {
+    if (refused(&g)) {
         got_copy(&final, &g);
         goto compare;
     }
     at = SCENARIO_AT_RCPT;
     for (size_t j = 0; j < c->nrcpt_to; j++) {
-        conn_printf(&k, "RCPT TO:<%s>\r\n", c->rcpt_to[j]);
-        read_reply(&k, &g);
+        command(&k, &g, "RCPT TO:<%s>\r\n", c->rcpt_to[j]);
         session_id_of(&g, sid, sizeof sid);
         if (e->rcpt && j < e->nrcpt && !reply_matches(&e->rcpt[j], &g)) {
             char want[32], got[160];
@@ -1291,8 +1293,7 @@ static void run_message(struct run *run, size_t i)
         goto compare;
     }
     at = SCENARIO_AT_DATA;
-    conn_printf(&k, "DATA\r\n");
-    read_reply(&k, &g);
+    command(&k, &g, "DATA\r\n");
     session_id_of(&g, sid, sizeof sid);
     if (!g.ok || g.code != 354) {
         got_copy(&final, &g);
@@ -1318,10 +1319,8 @@ static void run_message(struct run *run, size_t i)
 
 compare:
     check_final(run, i, at, &final, sid);
-    if (k.fd >= 0 && final.ok && final.code != 421) {
-        conn_printf(&k, "QUIT\r\n");
-        read_reply(&k, &g);
-    }
+    if (k.fd >= 0 && final.ok && final.code != 421)
+        command(&k, &g, "QUIT\r\n");
 
 done:
     if (run->o->verbose || run->failed) {
