@@ -55,6 +55,14 @@ void au_dkim_sign_opts_init(struct au_dkim_sign_opts *o)
     o->timestamp = true;
 }
 
+/* The base64 of n bytes as a new NUL-terminated string (free with free()). */
+static char *b64_new(const void *p, size_t n)
+{
+    char *out = au_xmalloc(4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
 /* What the splitter hands us while signing. */
 struct collect {
     struct au_buf hdr;
@@ -342,8 +350,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
         seterr(err, errlen, "signing failed");
         goto out;
     }
-    char *b64 = au_xmalloc(4 * ((slen + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, sig, (int)slen);
+    char *b64 = b64_new(sig, slen);
     /* b= continues on the current line, then folds every line. */
     put_folded(&field, &col, b64, false);
     free(b64);
@@ -417,8 +424,7 @@ int au_dkim_sign_record(EVP_PKEY *key, struct au_buf *out)
         n = (size_t)len;
         k = "rsa";
     }
-    char *b64 = au_xmalloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, raw, (int)n);
+    char *b64 = b64_new(raw, n);
     int rc = au_buf_printf(out, "v=DKIM1; k=%s; p=%s", k, b64);
     free(b64);
     return rc;
