@@ -49,6 +49,32 @@ static int write_file(const char *path, const char *data, size_t len, int mode_p
     return 0;
 }
 
+/* --algorithm of keygen and bench: the key type. Returns 0, or -1 when alg
+ * names neither. */
+static int parse_key_type(const char *alg, enum au_dkim_key_type *type)
+{
+    if (strcasecmp(alg, "rsa-sha256") == 0 || strcasecmp(alg, "rsa") == 0)
+        *type = AU_DKIM_KEY_RSA;
+    else if (strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0)
+        *type = AU_DKIM_KEY_ED25519;
+    else
+        return -1;
+    return 0;
+}
+
+/* --bits of keygen and bench. Returns 0, or -1 with the message printed. */
+static int parse_bits(const char *arg, unsigned long *bits)
+{
+    char *end;
+    *bits = strtoul(arg, &end, 10);
+    if (*end || *bits < AU_DKIM_SIGN_RSA_MIN_BITS || *bits > AU_DKIM_RSA_MAX_BITS) {
+        fprintf(stderr, "authsink: --bits must be %d..%d\n", AU_DKIM_SIGN_RSA_MIN_BITS,
+                AU_DKIM_RSA_MAX_BITS);
+        return -1;
+    }
+    return 0;
+}
+
 static const char keygen_help[] =
     "usage: authsink dkim keygen --selector S --domain D --out PREFIX\n"
     "                            [--algorithm rsa-sha256|ed25519-sha256] [--bits N]\n\n"
@@ -82,16 +108,10 @@ static int keygen(int argc, char **argv)
         case 'a':
             alg = optarg;
             break;
-        case 'b': {
-            char *end;
-            bits = strtoul(optarg, &end, 10);
-            if (*end || bits < AU_DKIM_SIGN_RSA_MIN_BITS || bits > AU_DKIM_RSA_MAX_BITS) {
-                fprintf(stderr, "authsink: --bits must be %d..%d\n", AU_DKIM_SIGN_RSA_MIN_BITS,
-                        AU_DKIM_RSA_MAX_BITS);
+        case 'b':
+            if (parse_bits(optarg, &bits) < 0)
                 return 2;
-            }
             break;
-        }
         case 's':
             sel = optarg;
             break;
@@ -110,11 +130,7 @@ static int keygen(int argc, char **argv)
     if (sel == NULL || dom == NULL || out == NULL || optind != argc)
         return cli_usage(2, keygen_help, NULL);
     enum au_dkim_key_type type;
-    if (strcasecmp(alg, "rsa-sha256") == 0 || strcasecmp(alg, "rsa") == 0)
-        type = AU_DKIM_KEY_RSA;
-    else if (strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0)
-        type = AU_DKIM_KEY_ED25519;
-    else {
+    if (parse_key_type(alg, &type) < 0) {
         fprintf(stderr, "authsink: unknown algorithm '%s'\n", alg);
         return 2;
     }
@@ -513,7 +529,8 @@ static int bench(int argc, char **argv)
             alg = optarg;
             break;
         case 'b':
-            bits = strtoul(optarg, NULL, 10);
+            if (parse_bits(optarg, &bits) < 0)
+                return 2;
             break;
         case 's':
             size = strtoul(optarg, NULL, 10);
@@ -527,11 +544,11 @@ static int bench(int argc, char **argv)
             return cli_usage(2, bench_help, NULL);
         }
     }
-    bool ed = strcasecmp(alg, "ed25519-sha256") == 0 || strcasecmp(alg, "ed25519") == 0;
-    if ((!ed && strcasecmp(alg, "rsa-sha256") != 0) || size > (64u << 20) || seconds <= 0 ||
-        seconds > 600)
+    enum au_dkim_key_type type;
+    if (parse_key_type(alg, &type) < 0 || size > (64u << 20) || seconds <= 0 || seconds > 600)
         return cli_usage(2, bench_help, NULL);
-    EVP_PKEY *key = au_dkim_sign_keygen(ed ? AU_DKIM_KEY_ED25519 : AU_DKIM_KEY_RSA, (unsigned)bits);
+    bool ed = type == AU_DKIM_KEY_ED25519;
+    EVP_PKEY *key = au_dkim_sign_keygen(type, (unsigned)bits);
     if (key == NULL) {
         fprintf(stderr, "authsink: key generation failed\n");
         return 1;
