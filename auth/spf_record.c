@@ -73,6 +73,15 @@ static void term_err(char *err, size_t errlen, const char *what, struct au_slice
     snprintf(err, errlen, "%s '%s'", what, show);
 }
 
+/* The last c in p[0..n), or NULL. */
+static const char *last_of(const char *p, size_t n, char c)
+{
+    while (n-- > 0)
+        if (p[n] == c)
+            return p + n;
+    return NULL;
+}
+
 /* RFC 7208 7.1: toplabel = ( *alphanum ALPHA *alphanum ) /
  *                          ( 1*alphanum "-" *( alphanum / "-" ) alphanum ) */
 static bool toplabel_ok(const char *p, size_t n)
@@ -121,12 +130,7 @@ int au_spf_record_check_domain_spec(struct au_slice spec, char *err, size_t errl
     size_t n = spec.len - tail;
     if (p[n - 1] == '.')
         n--; /* domain-end allows one trailing dot */
-    const char *dot = NULL;
-    for (size_t i = n; i-- > 0;)
-        if (p[i] == '.') {
-            dot = p + i;
-            break;
-        }
+    const char *dot = last_of(p, n, '.');
     if (!dot || !toplabel_ok(dot + 1, (size_t)(p + n - dot - 1))) {
         snprintf(err, errlen, "domain-spec must end in a macro or '.' and a valid top label");
         return -1;
@@ -166,12 +170,7 @@ static long split_cidr(struct au_slice s, bool want4, bool want6, int *c4, int *
     size_t end = s.len;
     *c4 = *c6 = -1;
     if (want6) {
-        const char *slash = NULL;
-        for (size_t i = end; i-- > 0;)
-            if (s.ptr[i] == '/') {
-                slash = s.ptr + i;
-                break;
-            }
+        const char *slash = last_of(s.ptr, end, '/');
         if (slash && slash > s.ptr && slash[-1] == '/' &&
             all_digits(slash + 1, (size_t)(s.ptr + end - slash - 1))) {
             *c6 = cidr_value(slash + 1, (size_t)(s.ptr + end - slash - 1), 128);
@@ -181,12 +180,7 @@ static long split_cidr(struct au_slice s, bool want4, bool want6, int *c4, int *
         }
     }
     if (want4) {
-        const char *slash = NULL;
-        for (size_t i = end; i-- > 0;)
-            if (s.ptr[i] == '/') {
-                slash = s.ptr + i;
-                break;
-            }
+        const char *slash = last_of(s.ptr, end, '/');
         if (slash && all_digits(slash + 1, (size_t)(s.ptr + end - slash - 1)) &&
             !(slash > s.ptr && slash[-1] == '/' && !want6)) {
             *c4 = cidr_value(slash + 1, (size_t)(s.ptr + end - slash - 1), 32);
@@ -208,10 +202,21 @@ static int lookup_mech(struct au_slice name, enum au_spf_mech *m)
     return -1;
 }
 
+/* Checks the domain-spec of term; on error writes "<why> in '<term>'" into err.
+ * Returns 0 or -1. */
+static int check_spec(struct au_slice spec, struct au_slice term, char *err, size_t errlen)
+{
+    char derr[128], what[160];
+    if (au_spf_record_check_domain_spec(spec, derr, sizeof derr) == 0)
+        return 0;
+    snprintf(what, sizeof what, "%s in", derr);
+    term_err(err, errlen, what, term);
+    return -1;
+}
+
 /* Parses the part of a mechanism after its name. Returns 0 or -1 (err set). */
 static int parse_mech_args(struct au_spf_term *t, struct au_slice rest, char *err, size_t errlen)
 {
-    char derr[128];
     switch (t->mech) {
     case AU_SPF_MECH_ALL:
         if (rest.len) {
@@ -295,13 +300,7 @@ static int parse_mech_args(struct au_spf_term *t, struct au_slice rest, char *er
         return 0;
     }
     }
-    if (au_spf_record_check_domain_spec(t->spec, derr, sizeof derr) < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "%s in", derr);
-        term_err(err, errlen, what, t->text);
-        return -1;
-    }
-    return 0;
+    return check_spec(t->spec, t->text, err, errlen);
 }
 
 static int parse_term(struct au_spf_record *rec, struct au_spf_term *t, char *err, size_t errlen)
@@ -333,16 +332,12 @@ static int parse_term(struct au_spf_record *rec, struct au_spf_term *t, char *er
         bool redirect = au_slice_eq_ci(t->name, "redirect");
         if (redirect || au_slice_eq_ci(t->name, "exp")) {
             int *slot = redirect ? &rec->redirect : &rec->exp;
-            char derr[128], what[160];
             if (*slot >= 0) {
                 term_err(err, errlen, redirect ? "redirect= given twice:" : "exp= given twice:", s);
                 return -1;
             }
-            if (au_spf_record_check_domain_spec(t->spec, derr, sizeof derr) < 0) {
-                snprintf(what, sizeof what, "%s in", derr);
-                term_err(err, errlen, what, s);
+            if (check_spec(t->spec, s, err, errlen) < 0)
                 return -1;
-            }
             t->type = redirect ? AU_SPF_TERM_REDIRECT : AU_SPF_TERM_EXP;
             *slot = (int)(t - rec->terms);
             return 0;
