@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "dkim_sign.h"
 #include "dns_stub.h"
 #include "ip.h"
@@ -566,14 +567,14 @@ static void msg_remove(struct msg *m, size_t at)
     m->n--;
 }
 
-/* Appends text with every bare LF made CRLF. */
+/* Appends text with every bare LF made CRLF (cli_to_crlf's rule). */
 static void put_crlf(struct au_buf *out, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-            (void)au_buf_putc(out, '\r');
-        (void)au_buf_putc(out, p[i]);
-    }
+    size_t len;
+    bool bare;
+    char *crlf = cli_to_crlf(p, n, &len, &bare);
+    (void)au_buf_append(out, crlf, len);
+    free(crlf);
 }
 
 /* Field name equals name (ASCII case ignored). */
@@ -603,10 +604,10 @@ static char *make_field(const char *name, const char *value)
 /* Splits a whole message (CRLF made of bare LFs) into fields and body. */
 static void msg_parse(struct msg *m, const char *text, size_t len)
 {
-    struct au_buf all;
-    au_buf_init(&all, AU_BUF_NOLIMIT);
-    put_crlf(&all, text, len);
-    const char *p = all.data ? all.data : "", *end = p + all.len;
+    size_t alen;
+    bool bare;
+    char *all = cli_to_crlf(text, len, &alen, &bare);
+    const char *p = all, *end = p + alen;
     while (p < end) {
         if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
             p += 2;
@@ -624,7 +625,7 @@ static void msg_parse(struct msg *m, const char *text, size_t len)
         p = q;
     }
     (void)au_buf_append(&m->body, p, (size_t)(end - p));
-    au_buf_free(&all);
+    free(all);
 }
 
 static void msg_render(const struct msg *m, struct au_buf *out)
