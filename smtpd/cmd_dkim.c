@@ -30,6 +30,10 @@
 #include "msg.h"
 #include "xalloc.h"
 
+#define DKIM_BENCH_SIZE_DEFAULT 10240 /* bytes of the benchmark message */
+#define DKIM_BENCH_SECONDS_DEFAULT 3
+#define DKIM_BENCH_SECONDS_MAX 600
+#define DKIM_BENCH_TXT_STRINGS 16 /* 16 * AU_DKIM_TXT_CHUNK: a 16384-bit RSA record */
 
 static int write_file(const char *path, const char *data, size_t len, int mode_private)
 {
@@ -519,8 +523,8 @@ static int bench(int argc, char **argv)
         {0},
     };
     const char *alg = "rsa-sha256";
-    unsigned long bits = AU_DKIM_SIGN_RSA_BITS, size = 10240;
-    double seconds = 3;
+    unsigned long bits = AU_DKIM_SIGN_RSA_BITS, size = DKIM_BENCH_SIZE_DEFAULT;
+    double seconds = DKIM_BENCH_SECONDS_DEFAULT;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -545,7 +549,8 @@ static int bench(int argc, char **argv)
         }
     }
     enum au_dkim_key_type type;
-    if (parse_key_type(alg, &type) < 0 || size > (64u << 20) || seconds <= 0 || seconds > 600)
+    if (parse_key_type(alg, &type) < 0 || size > CLI_MESSAGE_MAX || seconds <= 0 ||
+        seconds > DKIM_BENCH_SECONDS_MAX)
         return cli_usage(2, bench_help, NULL);
     bool ed = type == AU_DKIM_KEY_ED25519;
     EVP_PKEY *key = au_dkim_sign_keygen(type, (unsigned)bits);
@@ -574,14 +579,19 @@ static int bench(int argc, char **argv)
     if (au_dkim_sign(msg.data, msg.len, key, &o, &sm, err, sizeof err) != 0 ||
         au_dkim_sign_record(key, &rec) != 0) {
         fprintf(stderr, "authsink: %s\n", err);
+        au_buf_free(&msg);
+        au_buf_free(&rec);
+        au_buf_free(&sm);
+        EVP_PKEY_free(key);
         return 1;
     }
     au_buf_append(&sm, msg.data, msg.len);
     struct au_dns_builder *b = au_dns_builder_new();
-    struct au_slice parts[16];
+    struct au_slice parts[DKIM_BENCH_TXT_STRINGS];
     size_t np = 0;
-    for (size_t i = 0; i < rec.len && np < 16; i += 255)
-        parts[np++] = au_slice_make(rec.data + i, rec.len - i < 255 ? rec.len - i : 255);
+    for (size_t i = 0; i < rec.len && np < DKIM_BENCH_TXT_STRINGS; i += AU_DKIM_TXT_CHUNK)
+        parts[np++] = au_slice_make(
+            rec.data + i, rec.len - i < AU_DKIM_TXT_CHUNK ? rec.len - i : AU_DKIM_TXT_CHUNK);
     au_dns_builder_add_txt(b, AU_DNS_TXT, 300, parts, np);
     bench_answer = au_dns_builder_finish(b);
 
