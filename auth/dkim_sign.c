@@ -187,8 +187,10 @@ static bool field_present(const struct collect *c, const char *name, size_t nlen
     return false;
 }
 
-static int sign_digest(EVP_PKEY *key, enum au_dkim_alg alg, const uint8_t *dg, size_t dlen,
-                       uint8_t *sig, size_t *slen)
+/* Signs the header hash dg: Ed25519 over it (RFC 8463), or RSA PKCS#1 v1.5
+ * naming md, the hash that made it.  Returns 0, or -1. */
+static int sign_digest(EVP_PKEY *key, enum au_dkim_alg alg, const EVP_MD *md, const uint8_t *dg,
+                       size_t dlen, uint8_t *sig, size_t *slen)
 {
     int ok;
     if (alg == AU_DKIM_ED25519_SHA256) {
@@ -200,8 +202,7 @@ static int sign_digest(EVP_PKEY *key, enum au_dkim_alg alg, const uint8_t *dg, s
         EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
         ok = pc && EVP_PKEY_sign_init(pc) == 1 &&
              EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(pc, alg == AU_DKIM_RSA_SHA1 ? EVP_sha1()
-                                                                       : EVP_sha256()) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(pc, md) == 1 &&
              EVP_PKEY_sign(pc, sig, slen, dg, dlen) == 1;
         EVP_PKEY_CTX_free(pc);
     }
@@ -346,7 +347,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     uint8_t sig[AU_DKIM_SIG_BYTES_MAX];
     size_t slen = sizeof sig;
     if ((size_t)EVP_PKEY_get_size(key) > sizeof sig ||
-        sign_digest(key, alg, dg, dlen, sig, &slen) < 0) {
+        sign_digest(key, alg, md, dg, dlen, sig, &slen) < 0) {
         seterr(err, errlen, "signing failed");
         goto out;
     }
