@@ -205,8 +205,7 @@ static int sign(int argc, char **argv)
     struct au_dkim_sign_opts o;
     au_dkim_sign_opts_init(&o);
     o.now = (int64_t)time(NULL);
-    const char *keyfile = NULL, *expire = NULL;
-    char *headers = NULL;
+    const char *keyfile = NULL, *expire = NULL, *headers_arg = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -235,11 +234,7 @@ static int sign(int argc, char **argv)
             break;
         }
         case 'H':
-            free(headers);
-            headers = au_xstrdup(optarg);
-            for (char *p = headers; *p; p++)
-                if (*p == ',')
-                    *p = ':';
+            headers_arg = optarg;
             break;
         case 'i':
             o.identity = optarg;
@@ -278,10 +273,8 @@ static int sign(int argc, char **argv)
             return cli_usage(2, sign_help, NULL);
         }
     }
-    if (keyfile == NULL || o.domain == NULL || o.selector == NULL || argc - optind > 1) {
-        free(headers);
+    if (keyfile == NULL || o.domain == NULL || o.selector == NULL || argc - optind > 1)
         return cli_usage(2, sign_help, NULL);
-    }
     if (expire) {
         int64_t t;
         if (expire[0] == '+' && cli_parse_time(expire + 1, &t) == 0)
@@ -290,9 +283,16 @@ static int sign(int argc, char **argv)
             o.expire = t;
         else {
             fprintf(stderr, "authsink: bad --expire '%s'\n", expire);
-            free(headers);
             return 2;
         }
+    }
+    /* h= takes the names colon-separated; the option, comma-separated. */
+    char *headers = NULL;
+    if (headers_arg != NULL) {
+        headers = au_xstrdup(headers_arg);
+        for (char *p = headers; *p; p++)
+            if (*p == ',')
+                *p = ':';
     }
     o.headers = headers;
     size_t klen, len, clen;
