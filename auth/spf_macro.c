@@ -25,6 +25,12 @@ static bool is_delim(char c)
     return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' || c == '_' || c == '=';
 }
 
+/* RFC 7208 7.1: a macro-literal (VCHAR but "%"), plus SP in explain-string. */
+static bool literal_ok(unsigned char c, enum au_spf_macro_mode mode)
+{
+    return (c >= 0x21 && c <= 0x7e && c != '%') || (c == ' ' && mode == AU_SPF_MACRO_EXP);
+}
+
 static bool letter_known(char c, enum au_spf_macro_mode mode)
 {
     switch (c | 0x20) {
@@ -176,15 +182,12 @@ static int walk(struct au_slice s, enum au_spf_macro_mode mode, const struct au_
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)p[i];
         if (c != '%') {
-            bool ok = (c >= 0x21 && c <= 0x7e) || (c == ' ' && mode == AU_SPF_MACRO_EXP);
-            if (!ok) {
+            if (!literal_ok(c, mode)) {
                 seterr(err, errlen, c >= 0x80 ? "non-ASCII byte" : "invalid character", i);
                 return -1;
             }
             size_t j = i + 1;
-            while (j < n && p[j] != '%' &&
-                   (((unsigned char)p[j] >= 0x21 && (unsigned char)p[j] <= 0x7e) ||
-                    (p[j] == ' ' && mode == AU_SPF_MACRO_EXP)))
+            while (j < n && literal_ok((unsigned char)p[j], mode))
                 j++;
             if (out && put(out, p + i, j - i))
                 return -2;
