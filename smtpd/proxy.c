@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ip.h"
+
 /* The longest address token in a v1 line: an IPv6 address with an embedded
  * IPv4 tail ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255") is 45. */
 #define PROXY_V1_MAX_ADDR 45
@@ -111,37 +113,6 @@ static int v1_token(const uint8_t *b, size_t len, size_t *pos, enum v1_class cls
     return 1;
 }
 
-/* Strict dotted quad: four decimal numbers 0-255, no leading zeroes. */
-static bool v1_ipv4(const char *s, struct in_addr *a)
-{
-    uint8_t octets[4];
-    for (int k = 0; k < 4; k++) {
-        if (k > 0) {
-            if (*s != '.')
-                return false;
-            s++;
-        }
-        if (*s < '0' || *s > '9')
-            return false;
-        unsigned v = 0;
-        int digits = 0;
-        while (*s >= '0' && *s <= '9') {
-            if (digits > 0 && v == 0)
-                return false; /* leading zero */
-            v = v * 10 + (unsigned)(*s - '0');
-            if (v > 255)
-                return false;
-            digits++;
-            s++;
-        }
-        octets[k] = (uint8_t)v;
-    }
-    if (*s != '\0')
-        return false;
-    memcpy(&a->s_addr, octets, 4);
-    return true;
-}
-
 static bool v1_port(const char *s, uint16_t *port)
 {
     unsigned v = 0;
@@ -153,17 +124,25 @@ static bool v1_port(const char *s, uint16_t *port)
     return true;
 }
 
+/* An address token, parsed as auth/ip parses addresses for SPF: a strict
+ * dotted quad (no leading zeroes) or IPv6 text. */
 static bool v1_addr(bool v6, const char *s, struct sockaddr_storage *ss)
 {
+    struct au_ip ip;
+    size_t n = strlen(s);
+    if ((v6 ? au_ip_parse6(s, n, &ip) : au_ip_parse4(s, n, &ip)) < 0)
+        return false;
     memset(ss, 0, sizeof *ss);
     if (!v6) {
         struct sockaddr_in *sin = (struct sockaddr_in *)ss;
         sin->sin_family = AF_INET;
-        return v1_ipv4(s, &sin->sin_addr);
+        memcpy(&sin->sin_addr, ip.addr, 4);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        sin6->sin6_family = AF_INET6;
+        memcpy(&sin6->sin6_addr, ip.addr, 16);
     }
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-    sin6->sin6_family = AF_INET6;
-    return inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1;
+    return true;
 }
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port)
