@@ -166,6 +166,14 @@ static int v1_literal(const uint8_t *b, size_t len, size_t *pos, const char *lit
     return 1;
 }
 
+/* One space, then a token as v1_token reads it. */
+static int v1_field(const uint8_t *b, size_t len, size_t *pos, enum v1_class cls, size_t max,
+                    uint8_t term, char *tok, struct proxy_result *out, const char *what)
+{
+    int r = v1_literal(b, len, pos, " ", out, "v1: expected one space");
+    return r == 1 ? v1_token(b, len, pos, cls, max, term, tok, out, what) : r;
+}
+
 static int v1_parse(const uint8_t *b, size_t len, struct proxy_result *out)
 {
     size_t pos = 0;
@@ -228,30 +236,22 @@ static int v1_parse(const uint8_t *b, size_t len, struct proxy_result *out)
     size_t amax = v6 ? PROXY_V1_MAX_ADDR : PROXY_V1_MAX_IPV4;
     const char *abad = v6 ? "v1: bad IPv6 address" : "v1: bad IPv4 address";
 
-    if ((r = v1_literal(b, len, &pos, " ", out, "v1: expected one space")) != 1)
-        return r;
-    if ((r = v1_token(b, len, &pos, acls, amax, ' ', addr, out, abad)) != 1)
+    if ((r = v1_field(b, len, &pos, acls, amax, ' ', addr, out, abad)) != 1)
         return r;
     if (!v1_addr(v6, addr, &out->src))
         return fail(out, abad);
-    if ((r = v1_literal(b, len, &pos, " ", out, "v1: expected one space")) != 1)
-        return r;
-    if ((r = v1_token(b, len, &pos, acls, amax, ' ', addr, out, abad)) != 1)
+    if ((r = v1_field(b, len, &pos, acls, amax, ' ', addr, out, abad)) != 1)
         return r;
     if (!v1_addr(v6, addr, &out->dst))
         return fail(out, abad);
 
     uint16_t sport, dport;
-    if ((r = v1_literal(b, len, &pos, " ", out, "v1: expected one space")) != 1)
-        return r;
-    if ((r = v1_token(b, len, &pos, V1_PORT, PROXY_V1_MAX_PORT, ' ', port, out,
+    if ((r = v1_field(b, len, &pos, V1_PORT, PROXY_V1_MAX_PORT, ' ', port, out,
                       "v1: bad source port")) != 1)
         return r;
     if (!v1_port(port, &sport))
         return fail(out, "v1: source port above 65535");
-    if ((r = v1_literal(b, len, &pos, " ", out, "v1: expected one space")) != 1)
-        return r;
-    if ((r = v1_token(b, len, &pos, V1_PORT, PROXY_V1_MAX_PORT, '\r', port, out,
+    if ((r = v1_field(b, len, &pos, V1_PORT, PROXY_V1_MAX_PORT, '\r', port, out,
                       "v1: bad destination port")) != 1)
         return r;
     if (!v1_port(port, &dport))
