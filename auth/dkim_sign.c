@@ -13,7 +13,8 @@
  * value and the whitespace in it are removed before hashing.
  *
  * Limits: the message goes through auth/msg.c (AU_MSG_HEADER_MAX); h= at
- * most AU_DKIM_HNAMES_MAX names.
+ * most AU_DKIM_HNAMES_MAX names; TAG_PIECE_MAX bytes per short tag,
+ * RECORD_DER_MAX bytes of public key for the record.
  */
 #include "dkim_sign.h"
 
@@ -33,6 +34,14 @@
 #include "dkim.h"
 #include "msg.h"
 #include "xalloc.h"
+
+/* Bytes of one formatted "tag=value;" piece.  XXX a longer piece (only a
+ * selector or i= of hundreds of bytes can make one) is cut here silently;
+ * d= is bounded by au_dkim_tag_domain_ok; h= and b= are folded, not pieces. */
+#define TAG_PIECE_MAX 600
+/* Bytes of a public key's DER for the record: an SPKI of AU_DKIM_RSA_MAX_BITS
+ * is about 2100 bytes, so this leaves room to spare. */
+#define RECORD_DER_MAX 8192
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -168,7 +177,7 @@ static void put_tag(struct au_buf *out, size_t *col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void put_tag(struct au_buf *out, size_t *col, const char *fmt, ...)
 {
-    char piece[600];
+    char piece[TAG_PIECE_MAX];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(piece, sizeof piece, fmt, ap);
@@ -408,7 +417,7 @@ int au_dkim_sign_pem(EVP_PKEY *key, struct au_buf *out)
 
 int au_dkim_sign_record(EVP_PKEY *key, struct au_buf *out)
 {
-    unsigned char raw[8192];
+    unsigned char raw[RECORD_DER_MAX];
     size_t n = 0;
     const char *k;
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519) {
