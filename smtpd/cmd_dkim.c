@@ -28,6 +28,8 @@
 #include "dkim_sign.h"
 #include "dns_opts.h"
 #include "msg.h"
+#include "spf_json.h"
+#include "verdict_json.h"
 #include "xalloc.h"
 
 #define DKIM_BENCH_SIZE_DEFAULT 10240 /* bytes of the benchmark message */
@@ -455,13 +457,12 @@ static int verify(int argc, char **argv)
         au_buf_reset(&ar);
         au_dkim_ar_clause(r, &ar);
         if (json) {
-            json_array_append_new(
-                arr,
-                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "result",
-                          au_result_name(r->result), "domain", r->domain, "selector", r->selector,
-                          "algorithm", r->algorithm, "identity", r->identity, "headers", r->headers,
-                          "reason", r->reason, "key_bits", (int)r->key_bits, "testing", r->testing,
-                          "ar", ar.data ? ar.data : ""));
+            /* The object of the transaction log, made UTF-8 as JSON must be
+             * (json_pack would fail on a d= from a peer and drop the signature). */
+            json_t *o = verdict_json_dkim_sig(r);
+            json_object_set_new(o, "testing", json_boolean(r->testing));
+            json_object_set_new(o, "ar", spf_json_str(ar.data ? ar.data : ""));
+            json_array_append_new(arr, o);
         } else {
             printf("%s d=%s s=%s a=%s%s%s\n", au_result_name(r->result), r->domain, r->selector,
                    r->algorithm, r->reason[0] ? ": " : "", r->reason);

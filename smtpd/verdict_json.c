@@ -1,7 +1,7 @@
 /*
  * verdict_json - results as JSON (see verdict_json.h).
  *
- * Public: verdict_json_{dkim,dmarc,iprev,reply,policy,add}.  Strings that
+ * Public: verdict_json_{dkim,dkim_sig,dmarc,iprev,reply,policy,add}.  Strings that
  * come from a peer may hold bytes that are not UTF-8; they are made valid
  * (each such byte becomes '?', spf_json_str) because JSON must be UTF-8.
  */
@@ -11,24 +11,27 @@
 
 #include "spf_json.h"
 
+json_t *verdict_json_dkim_sig(const struct au_dkim_sig_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "result", json_string(au_result_name(r->result)));
+    json_object_set_new(o, "domain", spf_json_str(r->domain));
+    json_object_set_new(o, "selector", spf_json_str(r->selector));
+    json_object_set_new(o, "algorithm", spf_json_str(r->algorithm));
+    json_object_set_new(o, "identity", spf_json_str(r->identity));
+    json_object_set_new(o, "headers", spf_json_str(r->headers));
+    json_object_set_new(o, "key_bits", json_integer(r->key_bits));
+    json_object_set_new(o, "reason", spf_json_str(r->reason));
+    return o;
+}
+
 json_t *verdict_json_dkim(const struct au_dkim_verify *v)
 {
     json_t *arr = json_array();
     if (v == NULL)
         return arr;
-    for (size_t i = 0; i < au_dkim_verify_count(v); i++) {
-        const struct au_dkim_sig_result *r = au_dkim_verify_result(v, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "result", json_string(au_result_name(r->result)));
-        json_object_set_new(o, "domain", spf_json_str(r->domain));
-        json_object_set_new(o, "selector", spf_json_str(r->selector));
-        json_object_set_new(o, "algorithm", spf_json_str(r->algorithm));
-        json_object_set_new(o, "identity", spf_json_str(r->identity));
-        json_object_set_new(o, "headers", spf_json_str(r->headers));
-        json_object_set_new(o, "key_bits", json_integer(r->key_bits));
-        json_object_set_new(o, "reason", spf_json_str(r->reason));
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < au_dkim_verify_count(v); i++)
+        json_array_append_new(arr, verdict_json_dkim_sig(au_dkim_verify_result(v, i)));
     return arr;
 }
 

@@ -14,6 +14,8 @@
 
 /* [{"result","domain","selector","algorithm","identity","reason",...}], one per signature. */
 json_t *verdict_json_dkim(const struct au_dkim_verify *v);
+/* One signature's object of that array (authsink dkim verify --json adds to it). */
+json_t *verdict_json_dkim_sig(const struct au_dkim_sig_result *r);
 /* {"result","domain","policy","alignment":{"spf","dkim"},...}; null without a From domain. */
 json_t *verdict_json_dmarc(const struct au_dmarc *d);
 /* {"result","ptr":[...],"confirmed","explanation"}; null when not checked. */
