@@ -57,6 +57,9 @@
 
 #define KEY_DER_MAX 4096  /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
 #define KEY_CACHE_EXTRA 8 /* parsed keys kept beyond one message's worth */
+/* How a policy result for a short key begins; the A-R comment tells it
+ * from rsa-sha1 by this prefix. */
+#define REASON_SHORT_KEY "key too short"
 
 struct field_ref {
     size_t off, len, name_off, name_len;
@@ -527,7 +530,7 @@ static void settle(struct au_dkim_verify *v, struct sig_slot *s)
     }
     if (!ed && k->bits < v->cfg.min_rsa_bits) {
         s->result = AU_RESULT_POLICY;
-        seterr(s->reason, "key too short (%u bits)", k->bits);
+        seterr(s->reason, REASON_SHORT_KEY " (%u bits)", k->bits);
         return;
     }
     if (sig->l != AU_DKIM_NO_LIMIT && sig->l > b->bc.total) {
@@ -873,7 +876,9 @@ int au_dkim_ar_clause(const struct au_dkim_sig_result *r, struct au_buf *out)
         break;
     case AU_RESULT_POLICY:
         /* XXX Gmail's wording for weak keys and rsa-sha1 is unconfirmed. */
-        comment = strncmp(r->reason, "key too short", 13) == 0 ? "weak key" : "weak algorithm";
+        comment = strncmp(r->reason, REASON_SHORT_KEY, sizeof REASON_SHORT_KEY - 1) == 0
+                      ? "weak key"
+                      : "weak algorithm";
         break;
     default:
         break;
