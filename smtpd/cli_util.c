@@ -54,20 +54,26 @@ char *cli_read_all(const char *path, size_t *len)
     return cli_read_file(path, CLI_MESSAGE_MAX, len);
 }
 
-/* Bare LF becomes CRLF. Sets *had_bare_lf. */
+/* Bare LF becomes CRLF. Sets *had_bare_lf.  The text between bare LFs is
+ * copied in runs: a message on the wire has none. */
 char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf)
 {
     struct au_buf b;
     au_buf_init(&b, AU_BUF_NOLIMIT);
     au_buf_reserve(&b, len + len / 16);
     *had_bare_lf = false;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+    const char *end = p + len, *run = p, *lf = p;
+    while (lf < end && (lf = memchr(lf, '\n', (size_t)(end - lf))) != NULL) {
+        if (lf == p || lf[-1] != '\r') {
+            au_buf_append(&b, run, (size_t)(lf - run));
             au_buf_putc(&b, '\r');
+            run = lf; /* the LF starts the next run */
             *had_bare_lf = true;
         }
-        au_buf_putc(&b, p[i]);
+        lf++;
     }
+    if (end > run)
+        au_buf_append(&b, run, (size_t)(end - run));
     *outlen = b.len;
     return au_buf_detach(&b);
 }
