@@ -655,6 +655,23 @@ struct yamlx_doc *yamlx_load(const char *path, struct au_buf *err)
 
 /* ---- getters ---- */
 
+/* True when the scalar n's text is word exactly (n->str may hold a NUL). */
+static bool text_is(const struct yamlx_node *n, const char *word)
+{
+    return au_slice_eq(au_slice_make(n->str, n->len), word);
+}
+
+/* The pair index of key in mapping m, or -1 when absent (or m is no mapping). */
+static long key_index(const struct yamlx_node *m, const char *key)
+{
+    if (!m || m->kind != YAMLX_MAP)
+        return -1;
+    for (size_t i = 0; i < m->n; i++)
+        if (text_is(m->item[2 * i], key))
+            return (long)i;
+    return -1;
+}
+
 /* "a, b, c" of a NULL-terminated list, into buf. */
 static const char *list_words(const char *const *w, char *buf, size_t size)
 {
@@ -678,7 +695,7 @@ int yamlx_map(struct yamlx_doc *d, const struct yamlx_node *n, const char *what,
         const struct yamlx_node *k = n->item[2 * i];
         bool ok = false;
         for (size_t j = 0; allowed && allowed[j] && !ok; j++)
-            ok = strlen(allowed[j]) == k->len && memcmp(allowed[j], k->str, k->len) == 0;
+            ok = text_is(k, allowed[j]);
         if (!ok) {
             char show[YAMLX_SHOW_MAX], words[512];
             return yamlx_fail(d, k, "unknown key '%s' in %s (allowed: %s)",
@@ -691,28 +708,14 @@ int yamlx_map(struct yamlx_doc *d, const struct yamlx_node *n, const char *what,
 
 const struct yamlx_node *yamlx_get_key(const struct yamlx_node *m, const char *key)
 {
-    if (!m || m->kind != YAMLX_MAP)
-        return NULL;
-    size_t kl = strlen(key);
-    for (size_t i = 0; i < m->n; i++) {
-        const struct yamlx_node *k = m->item[2 * i];
-        if (k->len == kl && memcmp(k->str, key, kl) == 0)
-            return k;
-    }
-    return NULL;
+    long i = key_index(m, key);
+    return i < 0 ? NULL : m->item[2 * i];
 }
 
 const struct yamlx_node *yamlx_get(const struct yamlx_node *m, const char *key)
 {
-    if (!m || m->kind != YAMLX_MAP)
-        return NULL;
-    size_t kl = strlen(key);
-    for (size_t i = 0; i < m->n; i++) {
-        const struct yamlx_node *k = m->item[2 * i];
-        if (k->len == kl && memcmp(k->str, key, kl) == 0)
-            return m->item[2 * i + 1];
-    }
-    return NULL;
+    long i = key_index(m, key);
+    return i < 0 ? NULL : m->item[2 * i + 1];
 }
 
 int yamlx_require(struct yamlx_doc *d, const struct yamlx_node *m, const char *what,
@@ -781,7 +784,7 @@ int yamlx_enum(struct yamlx_doc *d, const struct yamlx_node *n, const char *what
         return yamlx_fail(d, n, "%s: expected one of %s; found %s", what,
                           list_words(names, words, sizeof words), yamlx_describe(n));
     for (int i = 0; names[i]; i++) {
-        if (strlen(names[i]) == n->len && memcmp(names[i], n->str, n->len) == 0) {
+        if (text_is(n, names[i])) {
             *out = i;
             return 0;
         }
