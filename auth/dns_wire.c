@@ -25,8 +25,9 @@
 
 #include <ldns/ldns.h>
 
+#include "xalloc.h"
+
 #define WIRE_HEADER 12
-#define WIRE_LABEL_MAX 63
 
 /* The name of q as an ldns dname, or NULL when it is not a valid name. */
 static ldns_rdf *query_dname(const struct au_dns_query *q)
@@ -93,7 +94,7 @@ int au_dns_wire_answers(const uint8_t *query, size_t qlen, const uint8_t *resp, 
         if (i >= qlen || i >= rlen)
             return 0;
         uint8_t l = query[i];
-        if (resp[i] != l || l > WIRE_LABEL_MAX)
+        if (resp[i] != l || l > AU_DNS_LABEL_MAX)
             return 0;   /* a compression pointer in a question is refused too */
         i++;
         if (l == 0)
@@ -163,9 +164,7 @@ static int add_record(struct au_dns_builder *b, const ldns_rr *rr)
         return 0;
     case AU_DNS_TXT:
     case AU_DNS_SPF: {
-        struct au_slice *str = calloc(n ? n : 1, sizeof *str);
-        if (str == NULL)
-            abort();
+        struct au_slice *str = au_xcalloc(n ? n : 1, sizeof *str);
         for (size_t i = 0; i < n; i++) {
             const ldns_rdf *f = ldns_rr_rdf(rr, i);
             const uint8_t *d = ldns_rdf_data(f);
@@ -220,6 +219,14 @@ static int owner_is(const ldns_rr *rr, const ldns_rdf *name)
            ldns_dname_compare(ldns_rr_owner(rr), name) == 0;
 }
 
+/* Abandons the answer being built: the message says status instead. */
+static struct au_dns_answer *abandon(struct au_dns_builder *b, enum au_dns_status status,
+                                     const char *detail)
+{
+    au_dns_answer_unref(au_dns_builder_finish(b));
+    return au_dns_answer_status(status, 0, detail);
+}
+
 static struct au_dns_answer *convert(const ldns_pkt *p, const struct au_dns_query *q,
                                      const ldns_rdf *qname)
 {
@@ -253,10 +260,8 @@ static struct au_dns_answer *convert(const ldns_pkt *p, const struct au_dns_quer
                 bad = add_record(b, rr) < 0;
             }
         }
-        if (bad) {
-            au_dns_answer_unref(au_dns_builder_finish(b));
-            return au_dns_answer_status(AU_DNS_MALFORMED, 0, "bad record data");
-        }
+        if (bad)
+            return abandon(b, AU_DNS_MALFORMED, "bad record data");
         if (found || q->type == AU_DNS_CNAME)
             break;
         const ldns_rr *link = NULL;
@@ -268,14 +273,10 @@ static struct au_dns_answer *convert(const ldns_pkt *p, const struct au_dns_quer
         }
         if (link == NULL)
             break;
-        if (links >= AU_DNS_WIRE_CNAME_MAX) {
-            au_dns_answer_unref(au_dns_builder_finish(b));
-            return au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "CNAME loop");
-        }
-        if (au_dns_wire_name(ldns_rr_rdf(link, 0), cname) < 0) {
-            au_dns_answer_unref(au_dns_builder_finish(b));
-            return au_dns_answer_status(AU_DNS_MALFORMED, 0, "bad record data");
-        }
+        if (links >= AU_DNS_WIRE_CNAME_MAX)
+            return abandon(b, AU_DNS_TEMPFAIL, "CNAME loop");
+        if (au_dns_wire_name(ldns_rr_rdf(link, 0), cname) < 0)
+            return abandon(b, AU_DNS_MALFORMED, "bad record data");
         have_cname = 1;
         if (ldns_rr_ttl(link) < chain_ttl)
             chain_ttl = ldns_rr_ttl(link);
