@@ -75,21 +75,24 @@ static void usage(FILE *f)
             dns_opts_help);
 }
 
-/* Reads the message, line ends made CRLF as on the wire. */
-static int read_message(const char *path, struct au_buf *out)
+/* Reads the message, line ends made CRLF as on the wire, at most the size
+ * serve accepts. Returns it (caller frees) or NULL with the reason printed. */
+static char *read_message(const char *path, size_t *len)
 {
-    size_t len, n;
+    size_t rawlen;
     bool bare;
-    char *raw = cli_read_all(path, &len);
+    char *raw = cli_read_all(path, &rawlen);
     if (raw == NULL)
-        return -1;
-    char *crlf = cli_to_crlf(raw, len, &n, &bare);
+        return NULL;
+    char *msg = cli_to_crlf(raw, rawlen, len, &bare);
     free(raw);
-    int rc = au_buf_append(out, crlf, n);
-    free(crlf);
-    if (rc < 0)
-        fprintf(stderr, "authsink: the message is larger than %zu bytes\n", out->max);
-    return rc;
+    if (*len > SESSION_SIZE_MAX_DEFAULT) {
+        fprintf(stderr, "authsink: the message is larger than %zu bytes\n",
+                (size_t)SESSION_SIZE_MAX_DEFAULT);
+        free(msg);
+        return NULL;
+    }
+    return msg;
 }
 
 /* The address in the first From field, for the default envelope sender. */
@@ -116,11 +119,11 @@ static void from_field(void *arg, struct au_slice name, struct au_slice raw)
     free(list);
 }
 
-static void find_from(const struct au_buf *msg, struct from_finder *ff)
+static void find_from(const char *msg, size_t len, struct from_finder *ff)
 {
     struct au_msg_sink sink = {.field = from_field, .arg = ff};
     struct au_msg *m = au_msg_new(&sink);
-    au_msg_feed(m, msg->data ? msg->data : "", msg->len);
+    au_msg_feed(m, msg, len);
     au_msg_finish(m);
     au_msg_free(m);
 }
@@ -193,20 +196,18 @@ int cmd_check(int argc, char **argv)
                         "gmail-tempfail, observe)\n", profile_name);
         return 2;
     }
-    struct au_buf msg;
-    au_buf_init(&msg, SESSION_SIZE_MAX_DEFAULT);
-    if (read_message(optind < argc ? argv[optind] : NULL, &msg) < 0) {
-        au_buf_free(&msg);
+    size_t len;
+    char *msg = read_message(optind < argc ? argv[optind] : NULL, &len);
+    if (msg == NULL)
         return 1;
-    }
     const psl_ctx_t *psl = psl_load_default();
     if (psl == NULL) {
-        au_buf_free(&msg);
+        free(msg);
         return 1;
     }
     struct dns_sync *dns = dns_sync_new(&dopts);
     if (dns == NULL) {
-        au_buf_free(&msg);
+        free(msg);
         return 1;
     }
 
@@ -222,7 +223,7 @@ int cmd_check(int argc, char **argv)
     }
     struct from_finder ff = {0};
     if (mail_from == NULL) {
-        find_from(&msg, &ff);
+        find_from(msg, len, &ff);
         mail_from = ff.addr;
     }
     struct au_assess_params p = {
@@ -237,7 +238,7 @@ int cmd_check(int argc, char **argv)
     };
     struct au_assess *a = au_assess_new(&p);
     dns_sync_run(dns, au_spf_step, au_assess_spf(a));
-    int too_big = au_assess_data(a, msg.data ? msg.data : "", msg.len);
+    int too_big = au_assess_data(a, msg, len);
     au_assess_end(a);
     dns_sync_run(dns, au_dkim_verify_step, au_assess_dkim(a));
     if (au_assess_dmarc(a))
@@ -276,6 +277,6 @@ int cmd_check(int argc, char **argv)
     au_assess_free(a);
     au_iprev_free(iprev);
     dns_sync_free(dns);
-    au_buf_free(&msg);
+    free(msg);
     return 0;
 }
