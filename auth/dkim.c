@@ -57,6 +57,10 @@
 
 #define KEY_DER_MAX 4096  /* decoded p=: a 16384-bit SPKI is about 2100 bytes */
 #define KEY_CACHE_EXTRA 8 /* parsed keys kept beyond one message's worth */
+/* Text of a body hash in base64: AU_DKIM_HASH_MAX bytes (bh=) or the
+ * largest digest OpenSSL makes, whichever is longer, and the NUL. */
+#define HASH_B64_MAX                                                                               \
+    (4 * (((AU_DKIM_HASH_MAX > EVP_MAX_MD_SIZE ? AU_DKIM_HASH_MAX : EVP_MAX_MD_SIZE) + 2) / 3) + 1)
 /* How a policy result for a short key begins; the A-R comment tells it
  * from rsa-sha1 by this prefix. */
 #define REASON_SHORT_KEY "key too short"
@@ -542,7 +546,7 @@ static void settle(struct au_dkim_verify *v, struct sig_slot *s)
         return;
     }
     if (b->dlen != sig->bh_len || memcmp(b->digest, sig->bh_raw, b->dlen) != 0) {
-        char want[96], got[96];
+        char want[HASH_B64_MAX], got[HASH_B64_MAX];
         b64_encode(sig->bh_raw, sig->bh_len, want, sizeof want);
         b64_encode(b->digest, b->dlen, got, sizeof got);
         s->result = AU_RESULT_NEUTRAL;
