@@ -24,7 +24,6 @@
  */
 #include "scenario.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/err.h>
@@ -39,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "dns.h"
+#include "ip.h"
 #include "xalloc.h"
 #include "yamlx.h"
 
@@ -567,14 +567,12 @@ static int load_client(struct loader *L, const struct yamlx_node *m, struct scen
     const struct yamlx_node *n = yamlx_get(m, "ip");
     if (yamlx_str(L->d, n, "client.ip", &str) != 0)
         return -1;
-    unsigned char addr[16];
-    if (inet_pton(AF_INET, str, addr) == 1)
-        c->family = AF_INET;
-    else if (inet_pton(AF_INET6, str, addr) == 1)
-        c->family = AF_INET6;
-    else
+    /* auth/ip's rules, the ones the runner's PTR lookup and the receiver apply. */
+    struct au_ip addr;
+    if (au_ip_parse(str, n->len, &addr) < 0)
         return yamlx_fail(L->d, n, "client.ip: '%s' is not an IPv4 or IPv6 address",
                           show(str, b));
+    c->family = addr.family == AU_IP_V4 ? AF_INET : AF_INET6;
     c->ip = sdup(L, str);
     if ((n = yamlx_get(m, "helo")) != NULL) {
         if (yamlx_str(L->d, n, "client.helo", &str) != 0)
