@@ -131,6 +131,14 @@ char *au_orgdomain_normalize(const char *domain)
     return out;
 }
 
+/* The registrable domain of an already normalized name, or NULL. */
+static char *registrable_of(const psl_ctx_t *psl, const char *norm)
+{
+    /* The result points into norm (a suffix of it). */
+    const char *reg = psl_registrable_domain(psl, norm);
+    return reg ? au_xstrdup(reg) : NULL;
+}
+
 char *au_orgdomain_registrable(const psl_ctx_t *psl, const char *domain)
 {
     if (psl == NULL)
@@ -138,24 +146,27 @@ char *au_orgdomain_registrable(const psl_ctx_t *psl, const char *domain)
     char *norm = au_orgdomain_normalize(domain);
     if (norm == NULL)
         return NULL;
-    /* The result points into norm (a suffix of it). */
-    const char *reg = psl_registrable_domain(psl, norm);
-    char *out = reg ? au_xstrdup(reg) : NULL;
+    char *out = registrable_of(psl, norm);
     free(norm);
     return out;
 }
 
 char *au_orgdomain_get(const psl_ctx_t *psl, const char *domain)
 {
-    char *reg = au_orgdomain_registrable(psl, domain);
-    if (reg != NULL)
+    char *norm = au_orgdomain_normalize(domain);
+    if (norm == NULL || psl == NULL)
+        return norm;
+    char *reg = registrable_of(psl, norm);
+    if (reg != NULL) {
+        free(norm);
         return reg;
+    }
     /* DECISION: a name that is itself a public suffix (or a bare TLD) has no
      * "x+1th label" in RFC 7489 3.2; we take the name itself as its own
      * Organizational Domain, so that such a domain aligns with itself and
      * discovery does not query the same _dmarc name twice.  (DMARCbis'
      * tree walk would treat it as a public suffix domain; RFC 7489 is silent.) */
-    return au_orgdomain_normalize(domain);
+    return norm;
 }
 
 bool au_orgdomain_same(const psl_ctx_t *psl, const char *a, const char *b)
