@@ -113,26 +113,22 @@ struct au_dns_stub *dns_opts_build_stub(const struct dns_opts *o)
     for (size_t i = 0; i < o->nzones; i++) {
         size_t len = 0;
         char *text = cli_read_file(o->zones[i], DNS_ZONE_FILE_MAX, &len);
-        if (text == NULL) {
-            au_dns_stub_free(stub);
-            return NULL;
-        }
+        if (text == NULL)
+            goto fail;   /* the reason is printed */
         int rc = au_dns_stub_add_zone(stub, text, len, NULL, o->zones[i], err, sizeof err);
         free(text);
-        if (rc < 0) {
-            fprintf(stderr, "authsink: %s\n", err);
-            au_dns_stub_free(stub);
-            return NULL;
-        }
+        if (rc < 0)
+            goto fail_err;
     }
-    for (size_t i = 0; i < o->nfaults; i++) {
-        if (au_dns_stub_add_fault_spec(stub, o->faults[i], err, sizeof err) < 0) {
-            fprintf(stderr, "authsink: %s\n", err);
-            au_dns_stub_free(stub);
-            return NULL;
-        }
-    }
+    for (size_t i = 0; i < o->nfaults; i++)
+        if (au_dns_stub_add_fault_spec(stub, o->faults[i], err, sizeof err) < 0)
+            goto fail_err;
     return stub;
+fail_err:
+    fprintf(stderr, "authsink: %s\n", err);
+fail:
+    au_dns_stub_free(stub);
+    return NULL;
 }
 
 /* ---- the synchronous driver ---- */
