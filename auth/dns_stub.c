@@ -346,15 +346,12 @@ static int convert_rr(const ldns_rr *lr, struct stub_rr *r, const char **why)
         r->nstr = ldns_rr_rd_count(lr);
         r->str = au_xcalloc(r->nstr, sizeof *r->str);
         for (size_t i = 0; i < r->nstr; i++) {
-            const ldns_rdf *f = ldns_rr_rdf(lr, i);
-            const uint8_t *d = ldns_rdf_data(f);
-            size_t sz = ldns_rdf_size(f);
-            if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_STR || sz < 1 || d[0] != sz - 1) {
-                r->type = (uint16_t)t;
+            struct au_slice v;
+            if (au_dns_wire_string(ldns_rr_rdf(lr, i), &v) < 0) {
                 free_rr(r);
                 goto bad;
             }
-            r->str[i] = au_slice_make(au_xstrndup((const char *)d + 1, sz - 1), sz - 1);
+            r->str[i] = au_slice_make(au_xstrndup(v.ptr, v.len), v.len);
         }
         break;
     case 0:

@@ -131,6 +131,16 @@ int au_dns_wire_name(const ldns_rdf *rdf, char out[AU_DNS_NAME_MAX + 1])
     return rc;
 }
 
+int au_dns_wire_string(const ldns_rdf *rdf, struct au_slice *out)
+{
+    const uint8_t *d = ldns_rdf_data(rdf);
+    size_t sz = ldns_rdf_size(rdf);
+    if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR || sz < 1 || d[0] != sz - 1)
+        return -1;
+    *out = au_slice_make((const char *)d + 1, sz - 1);
+    return 0;
+}
+
 /* Adds one record to b. Returns 0, or -1 when its data has the wrong shape. */
 static int add_record(struct au_dns_builder *b, const ldns_rr *rr)
 {
@@ -165,16 +175,11 @@ static int add_record(struct au_dns_builder *b, const ldns_rr *rr)
     case AU_DNS_TXT:
     case AU_DNS_SPF: {
         struct au_slice *str = au_xcalloc(n ? n : 1, sizeof *str);
-        for (size_t i = 0; i < n; i++) {
-            const ldns_rdf *f = ldns_rr_rdf(rr, i);
-            const uint8_t *d = ldns_rdf_data(f);
-            size_t sz = ldns_rdf_size(f);
-            if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_STR || sz < 1 || d[0] != sz - 1) {
+        for (size_t i = 0; i < n; i++)
+            if (au_dns_wire_string(ldns_rr_rdf(rr, i), &str[i]) < 0) {
                 free(str);
                 return -1;
             }
-            str[i] = au_slice_make((const char *)d + 1, sz - 1);
-        }
         au_dns_builder_add_txt(b, type, ttl, str, n);
         free(str);
         return 0;

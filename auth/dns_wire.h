@@ -54,4 +54,9 @@ struct au_dns_answer *au_dns_answer_from_wire(const uint8_t *pkt, size_t len,
  * Returns 0, or -1 when it is no dname or longer than AU_DNS_NAME_MAX. */
 int au_dns_wire_name(const struct ldns_struct_rdf *rdf, char out[AU_DNS_NAME_MAX + 1]);
 
+/* A character-string rdf of ldns (RFC 1035 3.3) as a slice of its bytes
+ * after the length byte, valid while rdf lives.  Returns 0, or -1 when it is
+ * no string or its length byte disagrees with its size. */
+int au_dns_wire_string(const struct ldns_struct_rdf *rdf, struct au_slice *out);
+
 #endif
