@@ -245,6 +245,7 @@ static int lookup(int argc, char **argv)
 struct bench {
     struct dnsq *d;
     const char *pattern;
+    const char *brace;   /* the "{}" in pattern, or NULL */
     uint16_t type;
     unsigned long count, issued, answered;
     unsigned long status[AU_DNS_MALFORMED + 1];
@@ -267,10 +268,9 @@ static void bench_issue(struct bench *b)
 {
     while (b->issued < b->count && b->issued - b->answered < b->parallel) {
         struct au_dns_query q = {.type = b->type};
-        const char *brace = strstr(b->pattern, "{}");
-        if (brace)
-            snprintf(q.name, sizeof q.name, "%.*s%lu%s", (int)(brace - b->pattern), b->pattern,
-                     b->issued, brace + 2);
+        if (b->brace)
+            snprintf(q.name, sizeof q.name, "%.*s%lu%s", (int)(b->brace - b->pattern), b->pattern,
+                     b->issued, b->brace + 2);
         else
             snprintf(q.name, sizeof q.name, "%s", b->pattern);
         b->issued++;
@@ -358,7 +358,11 @@ static int bench(int argc, char **argv)
         resolver_set_cache(dnsq_resolver(d), cache);
     printf("backend: %s%s\n", stub ? "stub" : "real", stub ? "" : cache ? ", cache on" : ", cache off");
     for (unsigned long p = 1; p <= passes; p++) {
-        struct bench b = {.d = d, .pattern = argv[optind], .type = probe.type, .count = count,
+        struct bench b = {.d = d,
+                          .pattern = argv[optind],
+                          .brace = strstr(argv[optind], "{}"),
+                          .type = probe.type,
+                          .count = count,
                           .parallel = (unsigned)parallel};
         uint64_t t0 = uv_hrtime();
         bench_issue(&b);
