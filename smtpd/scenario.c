@@ -868,26 +868,20 @@ static int load_expect(struct loader *L, const struct yamlx_node *m,
     if ((n = yamlx_get(m, "iprev")) && load_result(L, n, "expect.iprev", iprev_words, &e->iprev))
         return -1;
     if ((n = yamlx_get(m, "dkim")) != NULL) {
+        /* One word is a list of one. */
         e->has_dkim = true;
-        if (n->kind == YAMLX_SEQ) {
-            if (yamlx_seq(L->d, n, "expect.dkim", SCENARIO_HEADERS_MAX) != 0)
-                return -1;
-            e->dkim = salloc(L, n->n, sizeof *e->dkim);
-            for (size_t i = 0; i < n->n; i++) {
-                int r;
-                if (load_result(L, n->item[i], "expect.dkim", dkim_words, &r) != 0)
-                    return -1;
-                e->dkim[i] = (enum au_result)r;
-            }
-            e->ndkim = n->n;
-        } else {
+        bool seq = n->kind == YAMLX_SEQ;
+        if (seq && yamlx_seq(L->d, n, "expect.dkim", SCENARIO_HEADERS_MAX) != 0)
+            return -1;
+        size_t count = seq ? n->n : 1;
+        e->dkim = salloc(L, count, sizeof *e->dkim);
+        for (size_t i = 0; i < count; i++) {
             int r;
-            if (load_result(L, n, "expect.dkim", dkim_words, &r) != 0)
+            if (load_result(L, seq ? n->item[i] : n, "expect.dkim", dkim_words, &r) != 0)
                 return -1;
-            e->dkim = salloc(L, 1, sizeof *e->dkim);
-            e->dkim[0] = (enum au_result)r;
-            e->ndkim = 1;
+            e->dkim[i] = (enum au_result)r;
         }
+        e->ndkim = count;
     }
     if ((n = yamlx_get(m, "rcpt")) != NULL) {
         if (yamlx_seq(L->d, n, "expect.rcpt", SCENARIO_RCPT_MAX) != 0)
