@@ -131,6 +131,37 @@ json_t *verdict_json_policy(const struct au_policy_verdict *v)
     return j;
 }
 
+/* The trace fields in b, CRLF lines where a line that starts with SP or HTAB
+ * continues the field above: one array item per field, its folding undone. */
+static json_t *unfolded_fields(const struct au_buf *b)
+{
+    json_t *h = json_array();
+    const char *p = b->data ? b->data : "";
+    struct au_buf field;
+    au_buf_init(&field, AU_BUF_NOLIMIT);
+    while (*p) {
+        const char *eol = strstr(p, "\r\n");
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        if (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
+            size_t k = 0;
+            while (k < n && (p[k] == ' ' || p[k] == '\t'))
+                k++;
+            au_buf_putc(&field, ' ');
+            au_buf_append(&field, p + k, n - k);
+        } else {
+            if (field.len)
+                json_array_append_new(h, spf_json_str(field.data));
+            au_buf_reset(&field);
+            au_buf_append(&field, p, n);
+        }
+        p += n + (eol ? 2 : 0);
+    }
+    if (field.len)
+        json_array_append_new(h, spf_json_str(field.data));
+    au_buf_free(&field);
+    return h;
+}
+
 void verdict_json_add(json_t *o, const struct au_assess *a, const struct au_iprev *iprev,
                       const char *authserv_id, bool with_headers)
 {
@@ -146,32 +177,7 @@ void verdict_json_add(json_t *o, const struct au_assess *a, const struct au_ipre
         struct au_buf b;
         au_buf_init(&b, AU_BUF_NOLIMIT);
         au_assess_trace_headers(a, authserv_id, &b);
-        json_t *h = json_array();
-        /* One item per field, its folding undone. */
-        const char *p = b.data ? b.data : "";
-        struct au_buf field;
-        au_buf_init(&field, AU_BUF_NOLIMIT);
-        while (*p) {
-            const char *eol = strstr(p, "\r\n");
-            size_t n = eol ? (size_t)(eol - p) : strlen(p);
-            if (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
-                size_t k = 0;
-                while (k < n && (p[k] == ' ' || p[k] == '\t'))
-                    k++;
-                au_buf_putc(&field, ' ');
-                au_buf_append(&field, p + k, n - k);
-            } else {
-                if (field.len)
-                    json_array_append_new(h, spf_json_str(field.data));
-                au_buf_reset(&field);
-                au_buf_append(&field, p, n);
-            }
-            p += n + (eol ? 2 : 0);
-        }
-        if (field.len)
-            json_array_append_new(h, spf_json_str(field.data));
-        au_buf_free(&field);
+        json_object_set_new(o, "headers", unfolded_fields(&b));
         au_buf_free(&b);
-        json_object_set_new(o, "headers", h);
     }
 }
