@@ -29,7 +29,8 @@
  * RFCs: 5321 (the client side: dot-stuffing 4.5.2, replies 4.2), 3207
  * (STARTTLS; the certificate is not verified: a test receiver's is
  * self-signed), Postfix XCLIENT_README (XCLIENT), 6376 (signing through
- * auth/dkim_sign).  Limits: SCENARIO_RUN_* in scenario_run.h.
+ * auth/dkim_sign).  Limits: SCENARIO_RUN_* in scenario_run.h; a message at
+ * most CLI_MESSAGE_MAX bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -61,7 +62,6 @@
 #include "server.h"
 #include "xalloc.h"
 
-#define RUN_MESSAGE_MAX (64u << 20)
 #define RUN_HELO_DEFAULT "client.invalid"
 #define RUN_MSGID_DOMAIN_DEFAULT "scenario.invalid"
 #define RUN_LOG_POLL_MS 50
@@ -538,7 +538,7 @@ static void msg_init(struct msg *m)
 {
     m->field = NULL;
     m->n = m->cap = 0;
-    au_buf_init(&m->body, RUN_MESSAGE_MAX);
+    au_buf_init(&m->body, CLI_MESSAGE_MAX);
 }
 
 static void msg_free(struct msg *m)
@@ -1488,7 +1488,7 @@ static void check_headers(struct run *run, size_t ci, const char *stored)
         return;
     }
     struct au_buf text;
-    au_buf_init(&text, RUN_MESSAGE_MAX);
+    au_buf_init(&text, CLI_MESSAGE_MAX);
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
