@@ -164,6 +164,14 @@ struct resolver {
 
 /* ---- configuration ---- */
 
+/* A bare IPv4 or IPv6 address with port into sa. Returns 0 or -1. */
+static int ip_port_addr(const char *host, int port, struct sockaddr_storage *sa)
+{
+    if (strchr(host, ':'))
+        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0 ? 0 : -1;
+    return uv_ip4_addr(host, port, (struct sockaddr_in *)sa) == 0 ? 0 : -1;
+}
+
 int resolver_parse_addr(const char *text, struct sockaddr_storage *sa)
 {
     char host[INET6_ADDRSTRLEN + 16];
@@ -201,12 +209,7 @@ int resolver_parse_addr(const char *text, struct sockaddr_storage *sa)
         if (errno || *end || p == 0 || p > 65535)
             return -1;
     }
-    if (strchr(host, ':')) {
-        if (uv_ip6_addr(host, (int)p, (struct sockaddr_in6 *)sa) != 0)
-            return -1;
-    } else if (uv_ip4_addr(host, (int)p, (struct sockaddr_in *)sa) != 0)
-        return -1;
-    return 0;
+    return ip_port_addr(host, (int)p, sa);
 }
 
 size_t resolver_parse_resolv_conf(struct resolver_config *c, const char *text, size_t len)
@@ -228,10 +231,7 @@ size_t resolver_parse_resolv_conf(struct resolver_config *c, const char *text, s
             break;
         /* resolv.conf gives bare addresses: a port is not part of its syntax. */
         struct sockaddr_storage sa;
-        if (strchr(addr, ':')) {
-            if (uv_ip6_addr(addr, RESOLVER_DNS_PORT, (struct sockaddr_in6 *)&sa) != 0)
-                continue;
-        } else if (uv_ip4_addr(addr, RESOLVER_DNS_PORT, (struct sockaddr_in *)&sa) != 0)
+        if (ip_port_addr(addr, RESOLVER_DNS_PORT, &sa) < 0)
             continue;
         c->server[c->nservers++] = sa;
         added++;
@@ -461,10 +461,16 @@ static void complete(struct rquery *rq, struct au_dns_answer *a)
 static void start_attempt(struct rquery *rq);
 static void on_timeout(uv_timer_t *t);
 
-static void attempt_failed(struct rquery *rq, const char *detail)
+/* Keeps a (taken) as the failure to report if every attempt fails. */
+static void set_last(struct rquery *rq, struct au_dns_answer *a)
 {
     au_dns_answer_unref(rq->last);
-    rq->last = au_dns_answer_status(AU_DNS_TEMPFAIL, 0, detail);
+    rq->last = a;
+}
+
+static void attempt_failed(struct rquery *rq, const char *detail)
+{
+    set_last(rq, au_dns_answer_status(AU_DNS_TEMPFAIL, 0, detail));
     start_attempt(rq);
 }
 
@@ -474,8 +480,7 @@ static void got_answer(struct rquery *rq, struct au_dns_answer *a)
     /* Another server may do better than this one's failure. */
     if ((a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED) &&
         rq->r->c.nservers > 1 && rq->attempt < rq->max_attempts) {
-        au_dns_answer_unref(rq->last);
-        rq->last = a;
+        set_last(rq, a);
         start_attempt(rq);
         return;
     }
@@ -613,10 +618,7 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 
 static void on_timeout(uv_timer_t *t)
 {
-    struct rquery *rq = container_of(t, struct rquery, timer);
-    au_dns_answer_unref(rq->last);
-    rq->last = au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "timeout");
-    start_attempt(rq);
+    attempt_failed(container_of(t, struct rquery, timer), "timeout");
 }
 
 static uint16_t random_id(void)
@@ -687,8 +689,7 @@ static void start_attempt(struct rquery *rq)
             uv_timer_start(&rq->timer, on_timeout, rq->attempt_ms, 0);
             return;
         }
-        au_dns_answer_unref(rq->last);
-        rq->last = au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "network error");
+        set_last(rq, au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "network error"));
     }
 }
 
