@@ -1,7 +1,7 @@
 /*
  * cli_util - shared pieces of the subcommands (see cli_util.h).
  *
- * Public: cli_read_all, cli_read_file, cli_to_crlf, cli_parse_time, cli_usage.
+ * Public: cli_read_all, cli_read_file, cli_to_crlf, cli_print_lf, cli_parse_time, cli_usage.
  */
 #include "cli_util.h"
 
@@ -76,6 +76,17 @@ char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf)
         au_buf_append(&b, run, (size_t)(end - run));
     *outlen = b.len;
     return au_buf_detach(&b);
+}
+
+void cli_print_lf(const char *p, size_t len)
+{
+    const char *end = p + len, *cr;
+    while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+        fwrite(p, 1, (size_t)(cr - p), stdout);
+        p = cr + 1;
+    }
+    if (end > p)
+        fwrite(p, 1, (size_t)(end - p), stdout);
 }
 
 /* Epoch seconds, or RFC 3339 (YYYY-MM-DDTHH:MM:SS with Z or +HH:MM). */

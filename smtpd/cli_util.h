@@ -21,6 +21,9 @@ char *cli_read_all(const char *path, size_t *len);
 char *cli_read_file(const char *path, size_t max, size_t *len);
 /* A copy of p where every bare LF is CRLF; *had_bare_lf tells whether any was. */
 char *cli_to_crlf(const char *p, size_t len, size_t *outlen, bool *had_bare_lf);
+/* Writes p to standard output with every CR left out: CRLF line ends become
+ * LF again, for a terminal or a file edited on Unix. */
+void cli_print_lf(const char *p, size_t len);
 /* Epoch seconds, or RFC 3339 ("2026-11-26T08:00:00Z", "...+01:00").
  * Returns 0, or -1 when s is neither. */
 int cli_parse_time(const char *s, int64_t *out);

@@ -267,10 +267,7 @@ int cmd_check(int argc, char **argv)
         au_reply_write(&out, &v->reply, sid);
         au_buf_puts(&out, "\r\n");
         au_assess_trace_headers(a, CHECK_HOSTNAME, &out);
-        /* Plain line ends for a terminal. */
-        for (size_t i = 0; i < out.len; i++)
-            if (out.data[i] != '\r')
-                putchar(out.data[i]);
+        cli_print_lf(out.data, out.len); /* plain line ends for a terminal */
         printf("\n# %s: %s\n", v->rule ? v->rule : "accepted", v->explanation);
         au_buf_free(&out);
     }

@@ -325,9 +325,11 @@ static int sign(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "authsink: cannot sign: %s\n", err);
     } else {
-        for (size_t i = 0; i < out.len; i++)
-            if (!(bare && out.data[i] == '\r'))
-                putchar(out.data[i]);
+        /* The field with the line ends the message came with. */
+        if (bare)
+            cli_print_lf(out.data, out.len);
+        else
+            fwrite(out.data, 1, out.len, stdout);
         fwrite(raw, 1, len, stdout);
         if (fflush(stdout) != 0) {
             fprintf(stderr, "authsink: write error\n");
