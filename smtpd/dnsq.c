@@ -58,6 +58,18 @@ static void ql_del(struct qlink *n)
     n->next = n->prev = n;
 }
 
+/* Moves every element of from to the end of to. */
+static void ql_splice(struct qlink *to, struct qlink *from)
+{
+    if (ql_empty(from))
+        return;
+    from->next->prev = to->prev;
+    to->prev->next = from->next;
+    from->prev->next = to;
+    to->prev = from->prev;
+    ql_init(from);
+}
+
 /* Something to do on the next loop turn. */
 struct later {
     struct qlink link;
@@ -127,13 +139,7 @@ static void on_idle(uv_idle_t *h)
     /* Take what is pending now; what the callbacks add waits a turn. */
     struct qlink now;
     ql_init(&now);
-    if (!ql_empty(&d->pending)) {
-        now.next = d->pending.next;
-        now.prev = d->pending.prev;
-        now.next->prev = &now;
-        now.prev->next = &now;
-        ql_init(&d->pending);
-    }
+    ql_splice(&now, &d->pending);
     while (!ql_empty(&now)) {
         struct later *l = container_of(now.next, struct later, link);
         ql_del(&l->link);
