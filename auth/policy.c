@@ -55,15 +55,16 @@ static bool dkim_any(const struct au_policy_input *in, enum au_result r)
     return false;
 }
 
-static bool unauthenticated(const struct au_policy_input *in)
+/* Neither SPF nor any DKIM signature passed. */
+static bool c_unauth(const struct au_policy_input *in)
 {
     return in->spf != AU_RESULT_PASS && !dkim_any(in, AU_RESULT_PASS);
 }
 
-static bool unauth_temp(const struct au_policy_input *in)
+/* Unauthenticated, and a lookup failed temporarily (it might have passed). */
+static bool c_unauth_temp(const struct au_policy_input *in)
 {
-    return unauthenticated(in) &&
-           (in->spf == AU_RESULT_TEMPERROR || dkim_any(in, AU_RESULT_TEMPERROR));
+    return c_unauth(in) && (in->spf == AU_RESULT_TEMPERROR || dkim_any(in, AU_RESULT_TEMPERROR));
 }
 
 static bool c_iprev_temp(const struct au_policy_input *in)
@@ -78,22 +79,12 @@ static bool c_iprev(const struct au_policy_input *in)
 
 static bool c_unauth_temp_reject(const struct au_policy_input *in)
 {
-    return unauth_temp(in) && in->dmarc_policy == AU_POLICY_DMARC_REJECT;
-}
-
-static bool c_unauth_temp(const struct au_policy_input *in)
-{
-    return unauth_temp(in);
+    return c_unauth_temp(in) && in->dmarc_policy == AU_POLICY_DMARC_REJECT;
 }
 
 static bool c_spf_hardfail(const struct au_policy_input *in)
 {
-    return unauthenticated(in) && in->spf == AU_RESULT_FAIL && in->spf_all;
-}
-
-static bool c_unauth(const struct au_policy_input *in)
-{
-    return unauthenticated(in);
+    return c_unauth(in) && in->spf == AU_RESULT_FAIL && in->spf_all;
 }
 
 static bool c_dmarc_temp(const struct au_policy_input *in)
