@@ -12,6 +12,7 @@
  * Limits: CLI_MESSAGE_MAX bytes of message (cli_util.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -21,6 +22,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "cmd.h"
@@ -37,22 +39,33 @@
 #define DKIM_BENCH_SECONDS_MAX 600
 #define DKIM_BENCH_TXT_STRINGS 16 /* 16 * AU_DKIM_TXT_CHUNK: a 16384-bit RSA record */
 
-static int write_file(const char *path, const char *data, size_t len, int mode_private)
+/* Writes data to PREFIX.EXT (prefix and ext joined).  A private file is
+ * created 0600, never readable by others even for a moment. */
+static int write_file(const char *prefix, const char *ext, const struct au_buf *data, bool private)
 {
-    FILE *f = fopen(path, "wb");
+    struct au_buf path;
+    au_buf_init(&path, AU_BUF_NOLIMIT);
+    au_buf_printf(&path, "%s%s", prefix, ext);
+    int rc = -1;
+    int fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC, private ? 0600 : 0666);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
     if (f == NULL) {
-        fprintf(stderr, "authsink: %s: %s\n", path, strerror(errno));
-        return -1;
+        fprintf(stderr, "authsink: %s: %s\n", path.data, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto out;
     }
-    if (mode_private)
-        fchmod(fileno(f), 0600);
-    bool ok = fwrite(data, 1, len, f) == len;
+    if (private)
+        fchmod(fd, 0600); /* O_CREAT's mode is not applied to a file already there */
+    bool ok = fwrite(data->data, 1, data->len, f) == data->len;
     ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "authsink: %s: write error\n", path);
-        return -1;
-    }
-    return 0;
+    if (!ok)
+        fprintf(stderr, "authsink: %s: write error\n", path.data);
+    else
+        rc = 0;
+out:
+    au_buf_free(&path);
+    return rc;
 }
 
 /* --algorithm of keygen and bench: the key type. Returns 0, or -1 when alg
@@ -152,13 +165,8 @@ static int keygen(int argc, char **argv)
     int rc = 1;
     if (au_dkim_sign_pem(key, &pem) == 0 && au_dkim_sign_record(key, &rec) == 0 &&
         au_dkim_sign_zone_line(sel, dom, au_buf_slice(&rec), &zone) == 0) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s.pem", out);
-        if (write_file(path, pem.data, pem.len, 1) == 0) {
-            snprintf(path, sizeof path, "%s.txt", out);
-            if (write_file(path, zone.data, zone.len, 0) == 0)
-                rc = 0;
-        }
+        if (write_file(out, ".pem", &pem, true) == 0 && write_file(out, ".txt", &zone, false) == 0)
+            rc = 0;
     } else {
         fprintf(stderr, "authsink: cannot encode the key\n");
     }
