@@ -23,13 +23,14 @@ static int put_clause(struct au_buf *out, const char *clause, bool last)
 
 int au_ar_format(struct au_buf *out, const struct au_ar *ar)
 {
+    const char *rest[] = {ar->arc, ar->spf, ar->dmarc, ar->dara};
+    const size_t nrest = sizeof rest / sizeof *rest;
     const char *list[AU_AR_CLAUSES_MAX];
     size_t n = 0;
     for (size_t i = 0; i < ar->dkim_count; i++)
-        if (ar->dkim[i] && n < AU_AR_CLAUSES_MAX - 4) /* room for arc, spf, dmarc, dara */
+        if (ar->dkim[i] && n < AU_AR_CLAUSES_MAX - nrest) /* room for the rest */
             list[n++] = ar->dkim[i];
-    const char *rest[] = {ar->arc, ar->spf, ar->dmarc, ar->dara};
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < nrest; i++)
         if (rest[i])
             list[n++] = rest[i];
 
