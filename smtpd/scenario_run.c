@@ -967,6 +967,17 @@ static void show_reply(struct run *run, const struct got *g)
     }
 }
 
+/* The lines under a failure whose reply was not the one expected. */
+static void show_mismatch(struct run *run, const struct scenario_reply *want, const struct got *g)
+{
+    char w[32], got[200];
+    reply_text(want, w, sizeof w);
+    got_text(g, got, sizeof got);
+    diag(run->r, "  expected: %s", w);
+    diag(run->r, "  got:      %s", got);
+    show_reply(run, g);
+}
+
 /* True when EHLO's reply g names STARTTLS on a line of its own (RFC 3207 4). */
 static bool offers_starttls(const struct got *g)
 {
@@ -1269,13 +1280,8 @@ static void run_message(struct run *run, size_t i)
         command(&k, &g, "RCPT TO:<%s>\r\n", c->rcpt_to[j]);
         session_id_of(&g, sid, sizeof sid);
         if (e->rcpt && j < e->nrcpt && !reply_matches(&e->rcpt[j], &g)) {
-            char want[32], got[160];
-            reply_text(&e->rcpt[j], want, sizeof want);
-            got_text(&g, got, sizeof got);
             conv_fail(run, i, "RCPT TO:<%s>", c->rcpt_to[j]);
-            diag(run->r, "  expected: %s", want);
-            diag(run->r, "  got:      %s", got);
-            show_reply(run, &g);
+            show_mismatch(run, &e->rcpt[j], &g);
         }
         if (!g.ok) {
             got_copy(&final, &g);
@@ -1386,13 +1392,8 @@ static void run_raw(struct run *run, size_t i)
         }
         read_reply(&k, &g);
         if (!reply_matches(&it->expect, &g)) {
-            char want[32], got[200];
-            reply_text(&it->expect, want, sizeof want);
-            got_text(&g, got, sizeof got);
             conv_fail(run, i, "raw item %zu (line %d)", j + 1, it->pos.line);
-            diag(run->r, "  expected: %s", want);
-            diag(run->r, "  got:      %s", got);
-            show_reply(run, &g);
+            show_mismatch(run, &it->expect, &g);
             break; /* what follows depends on this answer */
         }
     }
