@@ -23,6 +23,8 @@
 
 #include "xalloc.h"
 
+#define SPF_SUITE_TTL 300 /* the TTL of every record (the suite gives none) */
+
 /* Types a bare TIMEOUT affects when no record of them is listed. */
 static const uint16_t timeout_types[] = {AU_DNS_A,   AU_DNS_AAAA, AU_DNS_MX,
                                          AU_DNS_PTR, AU_DNS_TXT,  AU_DNS_SPF};
@@ -58,6 +60,13 @@ static void put_name(struct au_buf *z, const char *s, size_t len)
     }
     if (s[len - 1] != '.')
         au_buf_putc(z, '.');
+}
+
+/* Starts a zone line: the owner, the TTL, the class and the type. */
+static void put_owner(struct au_buf *z, const char *name, size_t nlen, const char *type)
+{
+    put_name(z, name, nlen);
+    au_buf_printf(z, " %d IN %s ", SPF_SUITE_TTL, type);
 }
 
 static void put_string(struct au_buf *z, const char *s, size_t len)
@@ -149,8 +158,7 @@ static int convert_name(struct au_buf *z, const char *name, size_t nlen, struct 
                 const char *as = pass == 0 ? type : "TXT";
                 if (pass == 1 && (!spf || explicit_txt))
                     break;
-                put_name(z, name, nlen);
-                au_buf_printf(z, " 300 IN %s ", as);
+                put_owner(z, name, nlen, as);
                 put_txt(z, v);
                 au_buf_putc(z, '\n');
                 ni->has[type_index(pass == 0 && spf ? AU_DNS_SPF : AU_DNS_TXT)] = true;
@@ -160,8 +168,8 @@ static int convert_name(struct au_buf *z, const char *name, size_t nlen, struct 
             struct fy_node *pref = fy_node_sequence_iterate(v, &sit);
             struct fy_node *host = fy_node_sequence_iterate(v, &sit);
             char *p = scalar_dup(pref), *h = scalar_dup(host);
-            put_name(z, name, nlen);
-            au_buf_printf(z, " 300 IN MX %s ", p);
+            put_owner(z, name, nlen, "MX");
+            au_buf_printf(z, "%s ", p);
             put_name(z, h, strlen(h));
             au_buf_putc(z, '\n');
             free(p);
@@ -169,14 +177,13 @@ static int convert_name(struct au_buf *z, const char *name, size_t nlen, struct 
             ni->has[type_index(AU_DNS_MX)] = true;
         } else if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0) {
             char *a = scalar_dup(v);
-            put_name(z, name, nlen);
-            au_buf_printf(z, " 300 IN %s %s\n", type, a);
+            put_owner(z, name, nlen, type);
+            au_buf_printf(z, "%s\n", a);
             free(a);
             ni->has[type_index(type[1] ? AU_DNS_AAAA : AU_DNS_A)] = true;
         } else if (strcmp(type, "PTR") == 0 || strcmp(type, "CNAME") == 0) {
             char *t = scalar_dup(v);
-            put_name(z, name, nlen);
-            au_buf_printf(z, " 300 IN %s ", type);
+            put_owner(z, name, nlen, type);
             put_name(z, t, strlen(t));
             au_buf_putc(z, '\n');
             free(t);
