@@ -225,7 +225,7 @@ static int scenario_cmd_run(int argc, char **argv)
     /* A receiver that closes while we write must be an answer, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     struct scenario_result *res = au_xcalloc(nfiles, sizeof *res);
-    size_t passed = 0, failed = 0;
+    size_t failed = 0;
     printf("TAP version 14\n1..%zu\n", nfiles);
     fflush(stdout);
     for (size_t i = 0; i < nfiles; i++) {
@@ -242,16 +242,13 @@ static int scenario_cmd_run(int argc, char **argv)
             }
         }
         fflush(stdout);
-        if (res[i].passed)
-            passed++;
-        else
-            failed++;
+        failed += !res[i].passed;
     }
     if (junit && write_junit(junit, sc, res, nfiles, failed) < 0) {
         fprintf(stderr, "authsink: cannot write %s\n", junit);
         status = 1;
     }
-    printf("%zu passed, %zu failed\n", passed, failed);
+    printf("%zu passed, %zu failed\n", nfiles - failed, failed);
     if (failed > 0)
         status = 1;
     for (size_t i = 0; i < nfiles; i++)
