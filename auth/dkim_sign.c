@@ -188,10 +188,16 @@ static void put_tag(struct au_buf *out, size_t *col, const char *fmt, ...)
               *col > 0 && out->len > 0 && out->data[out->len - 1] != ' ');
 }
 
+/* True when field i is named name (nlen bytes), case ignored. */
+static bool field_is(const struct collect *c, size_t i, const char *name, size_t nlen)
+{
+    return c->f[i].nlen == nlen && strncasecmp(c->hdr.data + c->f[i].noff, name, nlen) == 0;
+}
+
 static bool field_present(const struct collect *c, const char *name, size_t nlen)
 {
     for (size_t i = 0; i < c->nf; i++)
-        if (c->f[i].nlen == nlen && strncasecmp(c->hdr.data + c->f[i].noff, name, nlen) == 0)
+        if (field_is(c, i, name, nlen))
             return true;
     return false;
 }
@@ -287,7 +293,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
         while (*p) {
             size_t n = strcspn(p, ":");
             for (size_t i = 0; i < c.nf; i++)
-                if (c.f[i].nlen == n && strncasecmp(c.hdr.data + c.f[i].noff, p, n) == 0) {
+                if (field_is(&c, i, p, n)) {
                     if (hlist.len)
                         au_buf_putc(&hlist, ':');
                     au_buf_append(&hlist, p, n);
