@@ -89,11 +89,13 @@ static void explain(struct au_iprev *v, const char *fmt, ...)
     va_start(ap, fmt);
     (void)au_buf_vprintf(&v->expl, fmt, ap);
     va_end(ap);
-    v->out.explanation = v->expl.data ? v->expl.data : "";
 }
 
+/* Every path that explains ends here, so the explanation is published once,
+ * when the buffer has stopped moving. */
 static enum au_step finish(struct au_iprev *v, enum au_result r)
 {
+    v->out.explanation = au_buf_slice(&v->expl).ptr;
     v->out.result = r;
     v->st = ST_DONE;
     return AU_STEP_DONE;
