@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,10 +117,18 @@ static void queue_error(char *err, size_t errlen, const char *what)
     ERR_clear_error();
 }
 
-static void put_error(char *err, size_t errlen, const char *fmt, const char *arg)
+/* Formats a message into err, when the caller gave room for one. */
+static void put_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void put_error(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (errlen > 0)
-        snprintf(err, errlen, fmt, arg);
+    if (errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- contexts ----------------------------------------------------------- */
@@ -303,8 +312,7 @@ static bool write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert, 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL) {
-        if (errlen > 0)
-            snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        put_error(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
         free(tmp);
@@ -317,9 +325,8 @@ static bool write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert, 
     if (ok && rename(tmp, path) != 0)
         ok = false;
     if (!ok) {
-        if (errlen > 0)
-            snprintf(err, errlen, "cannot write %s: %s", path,
-                     errno ? strerror(errno) : "PEM encoding failed");
+        put_error(err, errlen, "cannot write %s: %s", path,
+                  errno ? strerror(errno) : "PEM encoding failed");
         unlink(tmp);
     }
     free(tmp);
@@ -334,8 +341,7 @@ struct tls_ctx *tls_ctx_new_self_signed(const char *hostname, const char *dir,
         return NULL;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        if (errlen > 0)
-            snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        put_error(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return NULL;
     }
     ERR_clear_error();
