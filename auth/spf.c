@@ -482,17 +482,18 @@ static enum run frame_done(struct au_spf *s, enum au_result r, const char *why)
 static enum run frame_none(struct au_spf *s, const char *why)
 {
     struct frame *f = top(s);
+    /* 6.1: none after a redirect is a permerror; an include (5.2) turns it
+     * into one in the including frame, traced there. */
+    bool redirected = s->depth == 1 && f->via_redirect;
+    trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE,
+              redirected ? AU_RESULT_PERMERROR : AU_RESULT_NONE, "%s", why);
     if (s->depth > 1) {
-        trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE, "%s", why);
         s->depth--;
         trace_term(s, AU_SPF_OUT_ERROR, "included domain %s has no SPF record", f->domain);
         return finish(s, AU_RESULT_PERMERROR, "include:%s: no SPF record (%s)", f->domain, why);
     }
-    if (f->via_redirect) {
-        trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE, AU_RESULT_PERMERROR, "%s", why);
+    if (redirected)
         return finish(s, AU_RESULT_PERMERROR, "redirect=%s: no SPF record (%s)", f->domain, why);
-    }
-    trace_add(s, AU_SPF_TRACE_RESULT, NULL, AU_SPF_OUT_NONE, AU_RESULT_NONE, "%s", why);
     return finish(s, AU_RESULT_NONE, "%s", why);
 }
 
