@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_MESSAGE_MAX (64u << 20) /* bytes of a message read by a subcommand */
+/* Bytes of a message read by a subcommand: the receiver's own SIZE (150 MiB,
+ * session.h), so that check can judge whatever serve would take. */
+#define CLI_MESSAGE_MAX 157286400u
 
 /* Reads all of path (NULL or "-": standard input), at most CLI_MESSAGE_MAX
  * bytes. Returns a malloc'd buffer (NUL after len bytes), or NULL with the

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "received.h"
+#include "spf_json.h"
 #include "verdict_json.h"
 #include "xalloc.h"
 
@@ -122,26 +123,6 @@ void evlog_close(struct evlog *log)
     free(log);
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-/* Addresses may hold 8-bit bytes that are not UTF-8; jansson wants UTF-8. */
-static json_t *addr_json(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j == NULL) {
-        char buf[600];
-        size_t n = 0;
-        for (; *s && n + 1 < sizeof buf; s++)
-            buf[n++] = (unsigned char)*s < 0x80 ? *s : '?';
-        buf[n] = '\0';
-        j = json_string(buf);
-    }
-    return j;
-}
-
 char *event_json(const struct event_txn *e)
 {
     char when[40];
@@ -155,27 +136,27 @@ char *event_json(const struct event_txn *e)
     json_object_set_new(c, "ip", json_string(e->client->ip));
     json_object_set_new(c, "source", json_string(session_source_name(e->client->source)));
     json_object_set_new(c, "port", json_integer(e->client->port));
-    json_object_set_new(c, "helo", addr_json(e->client->helo));
-    json_object_set_new(c, "name", e->client->name[0] ? addr_json(e->client->name) : json_null());
+    json_object_set_new(c, "helo", spf_json_str(e->client->helo));
+    json_object_set_new(c, "name", e->client->name[0] ? spf_json_str(e->client->name) : json_null());
     json_object_set_new(o, "client", c);
 
     if (e->tls_version) {
         json_t *t = json_object();
         json_object_set_new(t, "version", json_string(e->tls_version));
-        json_object_set_new(t, "cipher", str_or_null(e->tls_cipher));
+        json_object_set_new(t, "cipher", spf_json_str(e->tls_cipher));
         json_object_set_new(o, "tls", t);
     } else {
         json_object_set_new(o, "tls", json_null());
     }
 
     const struct session_txn *t = e->txn;
-    json_object_set_new(o, "mail_from", addr_json(t->from.addr));
+    json_object_set_new(o, "mail_from", spf_json_str(t->from.addr));
     json_t *r = json_array();
     for (unsigned i = 0; i < t->nrcpt; i++)
-        json_array_append_new(r, addr_json(t->rcpt[i]));
+        json_array_append_new(r, spf_json_str(t->rcpt[i]));
     json_object_set_new(o, "rcpt", r);
     json_object_set_new(o, "size", json_integer((json_int_t)t->size));
-    json_object_set_new(o, "message_id", e->message_id ? addr_json(e->message_id) : json_null());
+    json_object_set_new(o, "message_id", spf_json_str(e->message_id));
     json_object_set_new(o, "end", json_string(e->end));
     if (e->assess && au_assess_verdict(e->assess)) {
         verdict_json_add(o, e->assess, e->iprev, NULL, false);
@@ -189,16 +170,16 @@ char *event_json(const struct event_txn *e)
     if (e->code) {
         json_t *rep = json_object();
         json_object_set_new(rep, "code", json_integer(e->code));
-        json_object_set_new(rep, "enhanced", str_or_null(e->enhanced));
+        json_object_set_new(rep, "enhanced", spf_json_str(e->enhanced));
         json_t *text = json_array();
         for (size_t i = 0; i < e->nlines; i++)
-            json_array_append_new(text, addr_json(e->lines[i]));
+            json_array_append_new(text, spf_json_str(e->lines[i]));
         json_object_set_new(rep, "text", text);
         json_object_set_new(o, "reply", rep);
     } else {
         json_object_set_new(o, "reply", json_null());
     }
-    json_object_set_new(o, "stored", str_or_null(e->stored));
+    json_object_set_new(o, "stored", spf_json_str(e->stored));
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (s == NULL)
