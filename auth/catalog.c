@@ -420,7 +420,7 @@ static bool is_url(const char *w, const char *f, size_t n)
 
 static void emit(struct au_reply *r, struct au_buf *line)
 {
-    au_reply_add_line(r, line->data ? line->data : "", line->len);
+    au_reply_add_line(r, au_buf_slice(line).ptr, line->len);
     au_buf_reset(line);
 }
 

@@ -305,7 +305,7 @@ int au_dkim_sign(const char *msg, size_t len, EVP_PKEY *key, const struct au_dki
     size_t nh = 0;
     bool from = false;
     {
-        const char *p = hlist.data ? hlist.data : "";
+        const char *p = au_buf_slice(&hlist).ptr;
         while (*p) {
             size_t n = strcspn(p, ":");
             if (n == 0 || nh == AU_DKIM_HNAMES_MAX) {

@@ -121,7 +121,7 @@ static void trail(struct au_dmarc *d, const char *fmt, ...)
 
 static const char *trail_str(const struct au_dmarc *d)
 {
-    return d->trail.data ? d->trail.data : "";
+    return au_buf_slice(&d->trail).ptr;
 }
 
 /* Reads one _dmarc answer into d->rec / d->record_text.  Returns how it ended. */
@@ -418,7 +418,7 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
         o->row = d->rows;
     }
     if (d->disc != AU_DMARC_FOUND) {
-        o->explanation = d->expl.data ? d->expl.data : "";
+        o->explanation = au_buf_slice(&d->expl).ptr;
         return;
     }
 
@@ -466,7 +466,7 @@ void au_dmarc_evaluate(struct au_dmarc *d, const struct au_dmarc_ids *ids)
                                    "as selected)"
                                  : "");
     explain_rows(d);
-    o->explanation = d->expl.data ? d->expl.data : "";
+    o->explanation = au_buf_slice(&d->expl).ptr;
 }
 
 const struct au_dmarc_outcome *au_dmarc_outcome(const struct au_dmarc *d)
