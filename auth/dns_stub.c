@@ -559,12 +559,18 @@ int au_dns_stub_add_fault(struct au_dns_stub *s, const char *name, uint16_t type
     return 0;
 }
 
-static const char *const fault_names[] = {
-    [AU_DNS_FAULT_TIMEOUT] = "timeout",
-    [AU_DNS_FAULT_SERVFAIL] = "servfail",
-    [AU_DNS_FAULT_REFUSED] = "refused",
-    [AU_DNS_FAULT_NXDOMAIN] = "nxdomain",
+/* Each fault: its name in a fault spec, and the answer it gives. */
+static const struct {
+    const char *name;
+    enum au_dns_status status;
+    const char *detail;
+} faults[] = {
+    [AU_DNS_FAULT_TIMEOUT] = {"timeout", AU_DNS_TEMPFAIL, "timeout"},
+    [AU_DNS_FAULT_SERVFAIL] = {"servfail", AU_DNS_TEMPFAIL, "SERVFAIL"},
+    [AU_DNS_FAULT_REFUSED] = {"refused", AU_DNS_TEMPFAIL, "REFUSED"},
+    [AU_DNS_FAULT_NXDOMAIN] = {"nxdomain", AU_DNS_NXDOMAIN, "NXDOMAIN"},
 };
+#define NFAULTS (sizeof faults / sizeof faults[0])
 
 int au_dns_stub_add_fault_spec(struct au_dns_stub *s, const char *spec, char *err,
                                size_t errlen)
@@ -591,8 +597,8 @@ int au_dns_stub_add_fault_spec(struct au_dns_stub *s, const char *spec, char *er
         return -1;
     }
     int kind = -1;
-    for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
-        if (strcasecmp(eq + 1, fault_names[i]) == 0)
+    for (size_t i = 0; i < NFAULTS; i++)
+        if (strcasecmp(eq + 1, faults[i].name) == 0)
             kind = (int)i;
     if (kind < 0) {
         snprintf(err, errlen,
@@ -612,18 +618,9 @@ static struct au_dns_answer *fault_answer(const struct au_dns_stub *s, const cha
 {
     for (size_t i = 0; i < s->nfault; i++) {
         const struct stub_fault *f = &s->fault[i];
-        if ((f->type == type || f->type == AU_DNS_ANY) && strcmp(f->name, key) == 0) {
-            switch (f->kind) {
-            case AU_DNS_FAULT_TIMEOUT:
-                return au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "timeout");
-            case AU_DNS_FAULT_SERVFAIL:
-                return au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "SERVFAIL");
-            case AU_DNS_FAULT_REFUSED:
-                return au_dns_answer_status(AU_DNS_TEMPFAIL, 0, "REFUSED");
-            case AU_DNS_FAULT_NXDOMAIN:
-                return au_dns_answer_status(AU_DNS_NXDOMAIN, 0, "NXDOMAIN");
-            }
-        }
+        if ((f->type == type || f->type == AU_DNS_ANY) && strcmp(f->name, key) == 0 &&
+            (size_t)f->kind < NFAULTS)
+            return au_dns_answer_status(faults[f->kind].status, 0, faults[f->kind].detail);
     }
     return NULL;
 }
