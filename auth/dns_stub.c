@@ -707,16 +707,14 @@ struct au_dns_answer *au_dns_stub_lookup(const struct au_dns_stub *s,
         uint32_t nxttl;
         const struct stub_node *n = resolve(s, key, &nxttl);
         if (n == NULL) {
-            struct au_dns_answer *a = au_dns_answer_status(AU_DNS_NXDOMAIN, nxttl, "NXDOMAIN");
-            if (last_cname) {
-                /* Keep the chain's end visible: rebuild with the target. */
-                au_dns_answer_unref(a);
-                struct au_dns_builder *b = au_dns_builder_new();
-                au_dns_builder_set_cname(b, last_cname);
-                a = au_dns_builder_finish(b);
-                a->status = AU_DNS_NXDOMAIN;
-                a->ttl = nxttl;
-            }
+            if (last_cname == NULL)
+                return au_dns_answer_status(AU_DNS_NXDOMAIN, nxttl, "NXDOMAIN");
+            /* Keep the chain's end visible: an answer with the target. */
+            struct au_dns_builder *b = au_dns_builder_new();
+            au_dns_builder_set_cname(b, last_cname);
+            struct au_dns_answer *a = au_dns_builder_finish(b);
+            a->status = AU_DNS_NXDOMAIN;
+            a->ttl = nxttl;
             return a;
         }
         struct au_dns_builder *b = au_dns_builder_new();
