@@ -76,11 +76,12 @@ struct au_dns_stub {
 
 /* ---- names ---- */
 
+/* Keys are lowercased once, by norm_name; the hash takes them as they are. */
 static uint64_t hash_name(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
     for (; *s; s++) {
-        h ^= (unsigned char)tolower((unsigned char)*s);
+        h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
     return h;
