@@ -667,6 +667,16 @@ static bool addr_match(const struct au_spf *s, const struct au_dns_answer *a, in
     return false;
 }
 
+/* Expands the domain-spec spec for domain into s->target as a query name.
+ * Returns 0, 1 when the expansion is no usable DNS name, or -1 when it is
+ * longer than AU_SPF_EXPAND_MAX. */
+static int expand_name(struct au_spf *s, struct au_slice spec, const char *domain)
+{
+    if (expand(s, spec, AU_SPF_MACRO_DOMAIN, domain, AU_SPF_EXPAND_MAX) < 0)
+        return -1;
+    return make_name(au_buf_slice(&s->ex).ptr, s->ex.len, s->target) < 0 ? 1 : 0;
+}
+
 /* Expands a term's target into s->target (the current domain when absent).
  * Returns 0, 1 when the name is not a usable DNS name, or -1 after finishing
  * with permerror (expansion too long). */
@@ -677,12 +687,12 @@ static int term_target(struct au_spf *s, struct au_slice spec)
         snprintf(s->target, sizeof s->target, "%s", f->domain);
         return 0;
     }
-    if (expand(s, spec, AU_SPF_MACRO_DOMAIN, f->domain, AU_SPF_EXPAND_MAX) < 0) {
+    int r = expand_name(s, spec, f->domain);
+    if (r < 0) {
         trace_term(s, AU_SPF_OUT_ERROR, "macro expansion longer than %d bytes", AU_SPF_EXPAND_MAX);
         finish(s, AU_RESULT_PERMERROR, "macro expansion longer than %d bytes", AU_SPF_EXPAND_MAX);
-        return -1;
     }
-    return make_name(au_buf_slice(&s->ex).ptr, s->ex.len, s->target) < 0 ? 1 : 0;
+    return r;
 }
 
 static enum run st_redirect(struct au_spf *s)
@@ -1008,8 +1018,7 @@ static enum run st_exp_start(struct au_spf *s, struct au_dns_batch *b)
     struct au_slice spec = f->rec->terms[f->rec->exp].spec;
     if (need_p(s, spec, S_EXP_START))
         return R_CONTINUE;
-    if (expand(s, spec, AU_SPF_MACRO_DOMAIN, f->domain, AU_SPF_EXPAND_MAX) < 0 ||
-        make_name(au_buf_slice(&s->ex).ptr, s->ex.len, s->target) < 0)
+    if (expand_name(s, spec, f->domain) != 0)
         return use_default_exp(s, "exp= does not expand to a domain name");
     ask(s, b, s->target, AU_DNS_TXT);
     s->state = S_EXP_WAIT;
