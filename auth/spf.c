@@ -901,18 +901,15 @@ static void collect_ptr(struct au_spf *s, const struct au_dns_answer *a, const c
             continue;
         seen++; /* 4.6.4: names beyond the first ten are ignored */
         /* Names from DNS are already in presentation form: copy, do not escape. */
-        char name[AU_DNS_NAME_MAX + 1];
         const char *n = a->rr[i].u.name;
         size_t len = strlen(n);
         if (len && n[len - 1] == '.')
             len--;
         if (len == 0 || len > AU_DNS_NAME_MAX)
             continue;
-        memcpy(name, n, len);
-        name[len] = '\0';
-        if (domain && !name_within(name, domain))
+        if (domain && !name_within(n, domain)) /* it ignores one trailing dot too */
             continue;
-        s->names[s->nnames++] = au_xstrdup(name);
+        s->names[s->nnames++] = au_xstrndup(n, len);
     }
 }
 
