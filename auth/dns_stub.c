@@ -43,6 +43,9 @@
 /* ldns reads one entry into a buffer of LDNS_MAX_PACKETLEN and silently
  * drops what does not fit; a longer entry is refused before it gets there. */
 #define STUB_ENTRY_MAX 61440
+/* A limit's value as text, for the messages that name it. */
+#define STUB_STR_(x) #x
+#define STUB_STR(x) STUB_STR_(x)
 
 struct stub_rr {
     uint16_t type;
@@ -224,7 +227,7 @@ static int check_quotes_and_parens(const char *text, size_t len, const char **wh
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
         if (i - entry_start > STUB_ENTRY_MAX) {
-            *why = "entry longer than 61440 characters";
+            *why = "entry longer than " STUB_STR(STUB_ENTRY_MAX) " characters";
             return line;
         }
         if (c == '\n' && depth == 0 && !quote)
@@ -314,7 +317,7 @@ static int convert_rr(const ldns_rr *lr, struct stub_rr *r, const char **why)
     for (size_t i = 0; i < ldns_rr_rd_count(lr); i++)
         rdlen += ldns_rdf_size(ldns_rr_rdf(lr, i));
     if (rdlen > STUB_RDATA_MAX) {
-        *why = "record data longer than 65535 bytes";
+        *why = "record data longer than " STUB_STR(STUB_RDATA_MAX) " bytes";
         return -1;
     }
     switch (t) {
