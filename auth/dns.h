@@ -44,6 +44,7 @@
 #ifndef AU_DNS_H
 #define AU_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -115,6 +116,12 @@ struct au_dns_answer *au_dns_answer_status(enum au_dns_status status, uint32_t t
 struct au_dns_answer *au_dns_answer_ref(struct au_dns_answer *a);
 /* Drops one reference; the last frees the answer. NULL is a no-op. */
 void au_dns_answer_unref(struct au_dns_answer *a);
+/* True when a is a DNS error (TEMPFAIL or MALFORMED): no usable answer, as
+ * opposed to one saying there is nothing (NXDOMAIN, NODATA). */
+static inline bool au_dns_failed(const struct au_dns_answer *a)
+{
+    return a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED;
+}
 
 /*
  * Building an answer with records: start, add, finish.  The builder copies

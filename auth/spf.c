@@ -242,12 +242,6 @@ static void ask_ptr(struct au_spf *s, struct au_dns_batch *b)
     ask(s, b, au_ip_reverse_name(&s->ip, rev), AU_DNS_PTR);
 }
 
-/* RFC 7208 5: a DNS error, as opposed to an empty answer (NXDOMAIN, NODATA). */
-static bool dns_failed(const struct au_dns_answer *a)
-{
-    return a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED;
-}
-
 /* Ends the evaluation with r (an error ends it from any depth). */
 static enum run finish(struct au_spf *s, enum au_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -525,7 +519,7 @@ static enum run st_fetch_wait(struct au_spf *s)
 {
     struct frame *f = top(s);
     struct au_dns_answer *a = s->ans[0];
-    if (dns_failed(a)) {
+    if (au_dns_failed(a)) {
         trace_add(s, AU_SPF_TRACE_RECORD, NULL, AU_SPF_OUT_ERROR, AU_RESULT_TEMPERROR,
                   "TXT lookup failed: %s", a->detail);
         return finish(s, AU_RESULT_TEMPERROR, "DNS error looking up TXT of %s: %s", f->domain,
@@ -813,7 +807,7 @@ static enum run st_a_wait(struct au_spf *s, bool exists)
     const struct au_spf_term *t = cur_term(s);
     struct au_dns_answer *a = s->ans[0];
     uint16_t type = exists ? AU_DNS_A : addr_type(s);
-    if (dns_failed(a))
+    if (au_dns_failed(a))
         return temperror_at(s, s->target, type, a);
     if (a->status != AU_DNS_RECORDS)
         return void_lookup(s, type, s->target, a);
@@ -836,7 +830,7 @@ static enum run st_a_wait(struct au_spf *s, bool exists)
 static enum run st_mx_wait(struct au_spf *s, struct au_dns_batch *b)
 {
     struct au_dns_answer *a = s->ans[0];
-    if (dns_failed(a))
+    if (au_dns_failed(a))
         return temperror_at(s, s->target, AU_DNS_MX, a);
     if (a->status != AU_DNS_RECORDS)
         return void_lookup(s, AU_DNS_MX, s->target, a);
@@ -875,7 +869,7 @@ static enum run st_mx_addr_wait(struct au_spf *s)
     const struct au_spf_term *t = cur_term(s);
     for (size_t i = 0; i < s->nans; i++) {
         struct au_dns_answer *a = s->ans[i];
-        if (dns_failed(a))
+        if (au_dns_failed(a))
             return temperror_at(s, s->names[i], addr_type(s), a);
     }
     for (size_t i = 0; i < s->nans; i++)
@@ -916,7 +910,7 @@ static void collect_ptr(struct au_spf *s, const struct au_dns_answer *a, const c
 static enum run st_ptr_wait(struct au_spf *s, struct au_dns_batch *b)
 {
     struct au_dns_answer *a = s->ans[0];
-    if (dns_failed(a)) {
+    if (au_dns_failed(a)) {
         /* 5.5: a DNS error on the PTR lookup makes ptr not match. */
         trace_term(s, AU_SPF_OUT_NO_MATCH, "PTR lookup failed (%s): no match", a->detail);
         return next_term(s);

@@ -478,8 +478,7 @@ static void attempt_failed(struct rquery *rq, const char *detail)
 static void got_answer(struct rquery *rq, struct au_dns_answer *a)
 {
     /* Another server may do better than this one's failure. */
-    if ((a->status == AU_DNS_TEMPFAIL || a->status == AU_DNS_MALFORMED) &&
-        rq->r->c.nservers > 1 && rq->attempt < rq->max_attempts) {
+    if (au_dns_failed(a) && rq->r->c.nservers > 1 && rq->attempt < rq->max_attempts) {
         set_last(rq, a);
         start_attempt(rq);
         return;
