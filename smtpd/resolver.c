@@ -51,6 +51,7 @@
 #define RESOLVER_CACHE_BUCKETS 16384   /* power of two */
 #define RESOLVER_UDP_BUF 65536
 #define RESOLVER_KEY_MAX (8 + AU_DNS_NAME_MAX + 1)
+#define RESOLVER_CONF_LINE_MAX 255 /* bytes of a resolv.conf line read; the rest is ignored */
 
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
@@ -219,8 +220,8 @@ size_t resolver_parse_resolv_conf(struct resolver_config *c, const char *text, s
         size_t start = i;
         while (i < len && text[i] != '\n')
             i++;
-        char line[256];
-        size_t n = i - start < sizeof line - 1 ? i - start : sizeof line - 1;
+        char line[RESOLVER_CONF_LINE_MAX + 1];
+        size_t n = i - start < RESOLVER_CONF_LINE_MAX ? i - start : RESOLVER_CONF_LINE_MAX;
         memcpy(line, text + start, n);
         line[n] = '\0';
         i++;
